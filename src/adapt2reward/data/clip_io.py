@@ -47,13 +47,16 @@ def check_frames(frames: Any, where: str = "clip") -> np.ndarray:
     return frames
 
 
-def read_clip_file(path: str | Path) -> dict[str, np.ndarray]:
-    """Read every array of a clip file (`frames` and any per-frame extras)."""
+def read_clip_file(path: str | Path, num_frames: int | None = None) -> dict[str, np.ndarray]:
+    """Read every array of a clip file (`frames` and any per-frame extras).
+
+    A video file yields `frames` only, `num_frames` evenly spaced frames of it when given.
+    """
     path = Path(path)
     if not path.is_file():
         raise ClipDecodeError(f"clip file {path} does not exist")
     if path.suffix.lower() in VIDEO_SUFFIXES:
-        return {"frames": read_video(path)}
+        return {"frames": read_video(path, num_frames)}
     try:
         with np.load(path) as archive:
             arrays = {k: archive[k] for k in archive.files}
@@ -95,7 +98,7 @@ def load_clip(dataset_dir: str | Path, record: ClipRecord | dict) -> np.ndarray:
     """Load one clip of a dataset as a uint8 array (T, H, W, 3)."""
     if isinstance(record, dict):
         record = ClipRecord.from_dict(record)
-    frames = read_clip_file(Path(dataset_dir) / record.path)["frames"]
+    frames = read_clip_file(Path(dataset_dir) / record.path, record.num_frames)["frames"]
     if len(frames) != record.num_frames:
         raise ClipDecodeError(
             f"clip {record.id}: file holds {len(frames)} frames, the manifest says {record.num_frames}"

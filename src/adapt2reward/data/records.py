@@ -13,7 +13,16 @@ MANIFEST_NAME = "manifest.jsonl"
 DOMAINS = ("robot", "human")
 FAILURE_SOURCES = ("random", "near_success")
 REQUIRED_FIELDS = (
-    "id", "domain", "task", "instruction", "success", "failure_source", "variant", "seed", "num_frames", "path",
+    "id",
+    "domain",
+    "task",
+    "instruction",
+    "success",
+    "failure_source",
+    "variant",
+    "seed",
+    "num_frames",
+    "path",
 )
 
 Domain = Literal["robot", "human"]
@@ -55,7 +64,7 @@ class ClipRecord:
             raise ManifestError(f"clip {self.id}: domain {self.domain!r} is not one of {DOMAINS}")
         if self.failure_source is not None and self.failure_source not in FAILURE_SOURCES:
             raise ManifestError(
-                f"clip {self.id}: failure_source {self.failure_source!r} is not null or one of {FAILURE_SOURCES}"
+                f"clip {self.id}: failure_source {self.failure_source!r} is not null or in {FAILURE_SOURCES}"
             )
         if not self.instruction.strip():
             raise ManifestError(f"clip {self.id}: empty instruction")
@@ -75,7 +84,9 @@ class ClipRecord:
         extra = dict(kwargs.pop("extra", {}) or {})
         extra.update({k: v for k, v in data.items() if k not in known})
         if not isinstance(kwargs["success"], bool):
-            raise ManifestError(f"clip {data['id']!r}: success must be true or false, got {kwargs['success']!r}")
+            raise ManifestError(
+                f"clip {data['id']!r}: success must be true or false, got {kwargs['success']!r}"
+            )
         return cls(**kwargs, extra=extra)
 
 

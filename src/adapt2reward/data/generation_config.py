@@ -1,0 +1,94 @@
+"""What `a2r generate` makes: tasks, domains, counts, variants, clip shape and seed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+# The paper's three robot training tasks; drawer-close is always among them.
+DEFAULT_ROBOT_TASKS = ("drawer-close", "faucet-open", "button-press")
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """A data-generation job.
+
+    Robot clips: `robot_clips_per_task` per (task, variant), of which `success_fraction` are expert
+    attempts kept only if the simulator says they succeeded, and the rest failures kept only if it says
+    they failed, drawn from random exploration (`random_fraction` of them) or near-success
+    perturbations of the expert. Human clips: `human_clips_per_task` successes per task, success only.
+    """
+
+    robot_tasks: tuple[str, ...] = DEFAULT_ROBOT_TASKS
+    human_tasks: tuple[str, ...] | None = None  # None: every known task
+    domains: tuple[str, ...] = ("robot", "human")
+    robot_clips_per_task: int = 560
+    human_clips_per_task: int = 200
+    success_fraction: float = 0.5
+    random_fraction: float = 0.5
+    variants: tuple[str, ...] = ("train",)
+    human_variants: tuple[str, ...] = ("train",)
+    num_frames: int = 8
+    size: int = 64
+    seed: int = 0
+    max_attempts: int = 6
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from adapt2reward.envs.tasks import get_task
+        from adapt2reward.envs.variants import get_variant
+
+        for domain in self.domains:
+            if domain not in ("robot", "human"):
+                raise ValueError(f"unknown domain {domain!r}: use robot and/or human")
+        for task in (*self.robot_tasks, *(self.human_tasks or ())):
+            get_task(task)
+        for variant in (*self.variants, *self.human_variants):
+            get_variant(variant)
+        for name in ("robot_clips_per_task", "human_clips_per_task"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("success_fraction", "random_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        if self.num_frames < 2:
+            raise ValueError(f"num_frames must be >= 2, got {self.num_frames}")
+        if self.size < 16 or self.size % 2:
+            raise ValueError(f"size must be an even number >= 16, got {self.size}")
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+
+    @property
+    def all_human_tasks(self) -> tuple[str, ...]:
+        from adapt2reward.envs.tasks import TASK_NAMES
+
+        return self.human_tasks if self.human_tasks is not None else TASK_NAMES
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown generation config keys {unknown}; known: {sorted(known)}")
+        data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> GenerationConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"generation config {path} does not exist")
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"generation config {path} is not valid JSON: {e}") from e
+        return cls.from_dict(data)
+
+    def override(self, **changes: Any) -> GenerationConfig:
+        """A copy with the given fields replaced; `None` values leave a field as it is."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,103 @@
+"""Stage-2 batches: B_h human clips, B_r robot successes and B_f robot failures, tasks balanced."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from adapt2reward.data.records import ClipRecord
+
+
+@dataclass(frozen=True)
+class BatchIndices:
+    """Indices into the human, robot-success and robot-failure clip lists of one batch."""
+
+    human: np.ndarray
+    robot_success: np.ndarray
+    robot_failure: np.ndarray
+
+
+def group_by_task(records: Sequence[ClipRecord]) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        groups[record.task].append(i)
+    return {task: np.asarray(idx) for task, idx in sorted(groups.items())}
+
+
+def balanced_draw(groups: dict[str, np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw `n` indices spread evenly over the groups (tasks), at random within each group.
+
+    The tasks take turns in a random order, so each gets `n // len(groups)` or one more clip.
+    """
+    if n == 0 or not groups:
+        return np.zeros(0, dtype=int)
+    tasks = list(groups)
+    order = rng.permutation(len(tasks))
+    per_task = np.full(len(tasks), n // len(tasks))
+    per_task[order[: n % len(tasks)]] += 1
+    picks = [
+        rng.choice(groups[t], size=k, replace=k > len(groups[t]))
+        for t, k in zip(tasks, per_task, strict=True)
+        if k
+    ]
+    return np.concatenate(picks)
+
+
+class StageTwoSampler:
+    """Draws stage-2 batches; robot tasks are shared by the success and failure draws.
+
+    Human clips are drawn with the robot tasks first (so that CDC has cross-domain positives) and the
+    rest of the human batch spread over the other human tasks.
+    """
+
+    def __init__(
+        self,
+        human: Sequence[ClipRecord],
+        robot_success: Sequence[ClipRecord],
+        robot_failure: Sequence[ClipRecord],
+        batch_human: int = 8,
+        batch_success: int = 8,
+        batch_failure: int = 8,
+        seed: int = 0,
+    ) -> None:
+        if batch_success and not robot_success:
+            raise ValueError("stage 2 needs robot success clips: none were found in the robot data")
+        if batch_failure and not robot_failure:
+            raise ValueError("batch_failure > 0 but the robot data holds no failure clips (set it to 0)")
+        if batch_human and not human:
+            raise ValueError("batch_human > 0 but no human clips were found")
+        self.human = group_by_task(human)
+        self.success = group_by_task(robot_success)
+        self.failure = group_by_task(robot_failure)
+        self.sizes = (batch_human, batch_success, batch_failure)
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self) -> BatchIndices:
+        b_h, b_r, b_f = self.sizes
+        robot_tasks = set(self.success)
+        shared = {t: idx for t, idx in self.human.items() if t in robot_tasks}
+        n_shared = min(b_h, b_h // 2 if len(shared) < len(self.human) else b_h) if shared else 0
+        human = np.concatenate(
+            [
+                balanced_draw(shared, n_shared, self.rng),
+                balanced_draw(
+                    {t: i for t, i in self.human.items() if t not in shared} or shared,
+                    b_h - n_shared,
+                    self.rng,
+                ),
+            ]
+        ).astype(int)
+        return BatchIndices(
+            human=human,
+            robot_success=balanced_draw(self.success, b_r, self.rng),
+            robot_failure=balanced_draw(self.failure, b_f, self.rng),
+        )
+
+    def state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def load_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
