@@ -63,5 +63,100 @@ def generate(
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 
+@app.command()
+def pretrain(
+    data: Annotated[
+        list[Path] | None, typer.Option(help="Dataset folder(s) with human-domain clips.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")] = None,
+    config: Annotated[Path | None, typer.Option(help="PretrainConfig JSON (see configs/).")] = None,
+    ssv2_labels: Annotated[Path | None, typer.Option(help="Something-Something-v2 labels JSON.")] = None,
+    ssv2_videos: Annotated[Path | None, typer.Option(help="Folder of SS-V2 <id>.webm videos.")] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Epochs (a larger value extends a finished run).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
+    from adapt2reward.training.config import PretrainConfig
+    from adapt2reward.training.pretrain import pretrain as run
+
+    try:
+        base = json.loads(config.read_text()) if config else {}
+        changes = {
+            "data": [str(d) for d in data] if data else None,
+            "out": str(out) if out else None,
+            "ssv2_labels": str(ssv2_labels) if ssv2_labels else None,
+            "ssv2_videos": str(ssv2_videos) if ssv2_videos else None,
+            "epochs": epochs,
+            "seed": seed,
+        }
+        cfg = PretrainConfig.from_dict(base | {k: v for k, v in changes.items() if v is not None})
+        last = run(cfg)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps({"checkpoint": cfg.out, **last}))
+
+
+@app.command()
+def train(
+    config: Annotated[Path | None, typer.Option(help="TrainConfig JSON (see configs/).")] = None,
+    human: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with human clips.")] = None,
+    robot: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")] = None,
+    init: Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")] = None,
+    tasks: Annotated[str | None, typer.Option(help="Robot training tasks, comma-separated.")] = None,
+    ablation: Annotated[str | None, typer.Option(help="full, no-failure or bce-only.")] = None,
+    num_modes: Annotated[int | None, typer.Option("--k", help="Failure modes K per task.")] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Epochs (a larger value extends a finished run).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
+    from adapt2reward.training.adapt import train as run
+    from adapt2reward.training.config import TrainConfig
+
+    try:
+        base = json.loads(config.read_text()) if config else {}
+        changes = {
+            "human": [str(d) for d in human] if human else None,
+            "robot": [str(d) for d in robot] if robot else None,
+            "init": str(init) if init else None,
+            "out": str(out) if out else None,
+            "tasks": _split(tasks),
+            "ablation": ablation,
+            "num_modes": num_modes,
+            "epochs": epochs,
+            "seed": seed,
+        }
+        cfg = TrainConfig.from_dict(base | {k: v for k, v in changes.items() if v is not None})
+        metrics = run(cfg)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
+
+
+@app.command()
+def score(
+    video: Annotated[Path, typer.Argument(help="Video file (mp4, webm, ...) or clip archive (.npz).")],
+    instruction: Annotated[str, typer.Argument(help='Instruction, e.g. "close the drawer".')],
+    checkpoint: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+) -> None:
+    """Print the reward and success probability of a video for an instruction, as one JSON object."""
+    from adapt2reward.data.clip_io import ClipDecodeError, read_clip_file
+    from adapt2reward.reward.reward_model import RewardModel
+    from adapt2reward.training.checkpoint import CheckpointError
+
+    try:
+        model = RewardModel.load(checkpoint)
+        frames = read_clip_file(video)["frames"][None]
+        reward = float(model.reward(frames, [instruction])[0])
+        probability = float(model.success_probability(frames, [instruction])[0])
+    except (ValueError, FileNotFoundError, ClipDecodeError, CheckpointError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps({"reward": reward, "success_probability": probability}))
+
+
 if __name__ == "__main__":
     app()

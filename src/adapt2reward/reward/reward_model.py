@@ -1,0 +1,127 @@
+"""`RewardModel`: score `(video, instruction)` pairs with a trained checkpoint, without gradients.
+
+The reward is the cosine similarity of the clip's and the instruction's features (the paper's reward);
+`success_probability` passes it through the learned success head. `dense_rewards` scores every prefix
+of a trajectory, for planning and RL, encoding each frame only once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from adapt2reward.data.transforms import frame_indices, to_video_tensor
+from adapt2reward.models import Adapt2RewardModel, ModelConfig
+from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config
+
+Clips = np.ndarray | torch.Tensor
+
+
+class RewardModel:
+    """A trained Adapt2Reward model behind a reward API (CPU by default; `device` to move it)."""
+
+    def __init__(self, model: Adapt2RewardModel, device: str | torch.device = "cpu") -> None:
+        self.model = model.to(device).eval()
+        self.device = torch.device(device)
+        backbone = model.config.backbone
+        self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
+        self._text_cache: dict[str, torch.Tensor] = {}
+
+    @classmethod
+    def load(cls, ckpt_dir: str | Path, device: str | torch.device = "cpu") -> RewardModel:
+        """Load a checkpoint folder written by `a2r pretrain` or `a2r train`."""
+        config = read_config(ckpt_dir)
+        if "model" not in config:
+            raise CheckpointError(
+                f"{ckpt_dir}/config.json has no 'model' section: not an adapt2reward checkpoint"
+            )
+        try:
+            model_config = ModelConfig.from_dict(config["model"])
+        except (TypeError, ValueError) as e:
+            raise CheckpointError(f"{ckpt_dir}/config.json holds an invalid model config: {e}") from e
+        model = Adapt2RewardModel(model_config)
+        load_model_weights(ckpt_dir, model)
+        return cls(model, device)
+
+    # Inputs -------------------------------------------------------------------------------------------
+    def _video(self, clips: Clips) -> torch.Tensor:
+        return to_video_tensor(clips, self.num_frames, self.image_size).to(self.device)
+
+    @staticmethod
+    def _instructions(instructions: str | Sequence[str], n: int) -> list[str]:
+        if isinstance(instructions, str):
+            instructions = [instructions] * n
+        instructions = list(instructions)
+        if len(instructions) != n:
+            raise ValueError(f"got {len(instructions)} instructions for {n} clips")
+        for i, text in enumerate(instructions):
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"instruction {i} is empty: every clip needs a non-empty instruction")
+        return instructions
+
+    @torch.no_grad()
+    def text_features(self, instructions: Sequence[str]) -> torch.Tensor:
+        """Normalised features (n, D) of instructions, cached per string."""
+        missing = sorted({t for t in instructions if t not in self._text_cache})
+        if missing:
+            for text, feature in zip(missing, self.model.encode_text(missing), strict=True):
+                self._text_cache[text] = feature
+        return torch.stack([self._text_cache[t] for t in instructions])
+
+    @torch.no_grad()
+    def video_features(self, clips: Clips, batch_size: int = 64) -> torch.Tensor:
+        """Normalised features (B, D) of uint8 clips (B, T, H, W, 3)."""
+        video = self._video(clips)
+        return torch.cat(
+            [self.model.encode_video(video[i : i + batch_size]) for i in range(0, len(video), batch_size)]
+        )
+
+    # Scores -------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
+        video = self.video_features(clips, batch_size)
+        text = self.text_features(self._instructions(instructions, len(video)))
+        return (video * text).sum(-1).cpu()
+
+    @torch.no_grad()
+    def success_probability(
+        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64
+    ) -> torch.Tensor:
+        """Probability (B,) that each clip shows its instruction done, from the learned success head."""
+        video = self.video_features(clips, batch_size)
+        text = self.text_features(self._instructions(instructions, len(video)))
+        return torch.sigmoid(self.model.success_logit(video, text)).cpu()
+
+    @torch.no_grad()
+    def score_matrix(self, clips: Clips, instructions: Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        """Rewards (B, n) of every clip against every instruction (for retrieval)."""
+        video = self.video_features(clips, batch_size)
+        return (video @ self.text_features(self._instructions(instructions, len(instructions))).T).cpu()
+
+    @torch.no_grad()
+    def dense_rewards(self, trajectory: Clips, instruction: str, min_frames: int = 1) -> torch.Tensor:
+        """Reward (N,) of every prefix `trajectory[: t + 1]` of a trajectory of N frames (N, H, W, 3).
+
+        Each prefix is resampled to the model's frame count. Every frame is encoded once by the frame
+        encoder; only the temporal model runs per prefix. Prefixes shorter than `min_frames` get the
+        reward of the first longer one.
+        """
+        if trajectory.ndim != 4:
+            raise ValueError(f"a trajectory must have shape (N, H, W, 3), got {tuple(trajectory.shape)}")
+        frames = to_video_tensor(trajectory[:, None], 1, self.image_size)  # N one-frame clips
+        per_frame = self.model.encode_frames(frames.to(self.device))[:, 0]  # (N, F)
+        n = per_frame.shape[0]
+        lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
+        index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))
+        video = self.model.encode_video_from_frame_features(per_frame[index])
+        text = self.text_features(self._instructions(instruction, 1))
+        return (video @ text[0]).cpu()
+
+    def describe(self) -> dict[str, Any]:
+        return {"num_frames": self.num_frames, "image_size": self.image_size, "tasks": self.model.task_names}
+

@@ -1,0 +1,242 @@
+"""Stage 2: adapt a video-language model into a robot reward with failure prompts (the paper's method).
+
+Readable top to bottom: data, model, objective, resume, the loop (one batch of B_h human, B_r robot
+success and B_f robot failure clips per step), re-clustering of the failure modes at every epoch end,
+checkpoints, and the held-out metrics at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
+from adapt2reward.training.batching import StageTwoSampler
+from adapt2reward.training.clip_bank import ClipBank
+from adapt2reward.training.config import TrainConfig
+from adapt2reward.training.failure_modes import FailureModes, cluster_failures
+from adapt2reward.training.loss_log import LossLog
+from adapt2reward.training.setup import (
+    build_model,
+    resume_run,
+    save_run,
+    seed_everything,
+    trainable_parameters,
+)
+from adapt2reward.training.splits import split_heldout
+from adapt2reward.training.task_catalog import canonical_instructions, opposite_instructions
+from adapt2reward.training.task_texts import task_text_columns
+
+
+def failure_source(record) -> str:
+    """Failures of plain expert attempts count as near-success: the expert nearly did it."""
+    return record.failure_source or "near_success"
+
+
+def train(config: TrainConfig, progress: bool = True, stop_after: int | None = None) -> dict[str, Any]:
+    """Run (or resume) stage 2 into `config.out`; returns the held-out metrics.
+
+    `stop_after` ends the run after that many steps in total, as an interruption would (for tests).
+    """
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = seed_everything(config.seed)
+
+    # Data ---------------------------------------------------------------------------------------------
+    robot = ClipDataset(list(config.robot), domain="robot")
+    tasks = list(config.tasks) or robot.tasks()
+    robot.keep(task=tasks)
+    train_idx, _ = split_heldout(robot.records, config.heldout_fraction, config.seed)
+    train_items = [robot.items[i] for i in train_idx if robot.records[i].variant in config.robot_variants]
+    success_items = [it for it in train_items if it[1].success]
+    failure_items = [
+        it for it in train_items if not it[1].success and failure_source(it[1]) in config.failure_sources
+    ]
+    if not config.uses_failures:
+        failure_items = []
+    for task in tasks:
+        if not any(r.task == task for _, r in success_items):
+            raise ValueError(f"robot task {task!r} has no success clips in {list(config.robot)}")
+    human = ClipDataset(list(config.human), domain="human") if config.human else ClipDataset([])
+
+    # Model and objective ------------------------------------------------------------------------------
+    use_prompts = config.ablation == "full" and bool(failure_items)
+    prompt_tasks = canonical_instructions(tasks, robot.records) if use_prompts else {}
+    model = build_model(config.backbone, config.init, prompt_tasks, config.num_modes, config.prompt_length)
+    backbone = model.config.backbone
+    banks = {
+        name: ClipBank(
+            items, backbone.num_frames, backbone.image_size, progress, desc=f"loading {name} clips"
+        )
+        for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
+    }
+    if model.video.frame_encoder_frozen:
+        for name, bank in banks.items():
+            bank.cache_frame_features(model.video, out / "cache" / f"{name}_frame_features.pt")
+    task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows
+    failure_task = np.asarray([task_index[r.task] for r in banks["failure"].records], dtype=np.int64)
+    weights = {f"{k}_weight": v for k, v in config.loss_weights.items()}
+    criterion = Adapt2RewardLoss(LossConfig(**PRESETS[config.ablation], **weights))
+    optimizer = torch.optim.AdamW(trainable_parameters(model), lr=config.lr, weight_decay=config.weight_decay)
+    sampler = StageTwoSampler(
+        human.records,
+        banks["success"].records,
+        banks["failure"].records,
+        config.batch_human,
+        config.batch_success,
+        config.batch_failure if failure_items else 0,
+        seed=config.seed,
+    )
+    run_config = {"stage": "adapt", "train": config.to_dict(), "tasks": tasks}
+
+    # Resume or start ----------------------------------------------------------------------------------
+    state = resume_run(out, model, optimizer, run_config)
+    if state is None:
+        epoch, step_in_epoch, global_step = 0, 0, 0
+        modes = _recluster(model, banks["failure"], failure_task, config, None) if use_prompts else None
+    else:
+        epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
+        sampler.load_state(state["sampler"])
+        rng.bit_generator.state = state["text_rng"]
+        modes = FailureModes.from_state(state["modes"]) if state["modes"] is not None else None
+    log = LossLog(out / "losses.csv", resume_step=global_step if state else None)
+
+    def save() -> None:
+        save_run(
+            out,
+            model,
+            optimizer,
+            run_config,
+            {
+                "epoch": epoch,
+                "step_in_epoch": step_in_epoch,
+                "global_step": global_step,
+                "sampler": sampler.state(),
+                "text_rng": rng.bit_generator.state,
+                "modes": modes.state() if modes is not None else None,
+            },
+        )
+
+    # The loop -----------------------------------------------------------------------------------------
+    model.train()
+    while epoch < config.epochs:
+        bar = tqdm(
+            total=config.steps_per_epoch,
+            initial=step_in_epoch,
+            desc=f"adapt epoch {epoch + 1}/{config.epochs}",
+            disable=not progress,
+        )
+        while step_in_epoch < config.steps_per_epoch:
+            batch = sampler.sample()
+            records = (
+                [human.records[i] for i in batch.human]
+                + [banks["success"].records[i] for i in batch.robot_success]
+                + [banks["failure"].records[i] for i in batch.robot_failure]
+            )
+            extra = (
+                opposite_instructions(sorted({r.task for r in records})) if config.hard_negatives else None
+            )
+            columns, texts, labels = task_text_columns(records, rng, extra)
+            labels = torch.from_numpy(labels)
+            n_h, n_s = len(batch.human), len(batch.robot_success)
+
+            text_features = model.encode_text(texts)
+            human_features = _encode(banks["human"], model, batch.human)
+            robot_features = _encode(banks["success"], model, batch.robot_success)
+            failure_features = _encode(banks["failure"], model, batch.robot_failure)
+            failure_texts, failure_mask = (
+                _failure_text_columns(model, columns, prompt_tasks) if use_prompts else (None, None)
+            )
+            failure_modes = torch.from_numpy(modes.labels[batch.robot_failure]) if modes is not None else None
+            total, parts = criterion(
+                logit_scale=model.logit_scale(),
+                human_features=human_features,
+                human_tasks=labels[:n_h],
+                robot_features=robot_features,
+                robot_tasks=labels[n_h : n_h + n_s],
+                task_text_features=text_features,
+                failure_features=failure_features,
+                failure_tasks=labels[n_h + n_s :],
+                failure_modes=failure_modes,
+                failure_text_features=failure_texts,
+                failure_mode_mask=failure_mask,
+                success_scale=model.success_head.scale,
+                success_bias=model.success_head.bias,
+            )
+            optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            optimizer.step()
+
+            step_in_epoch += 1
+            global_step += 1
+            row = {"step": global_step, "epoch": epoch + 1, "total": total.item()}
+            row |= {name: value.item() for name, value in parts.items()}
+            log.write(row)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k not in ("step", "epoch")})
+            bar.update()
+            if global_step % config.save_every == 0:
+                save()
+            if stop_after is not None and global_step >= stop_after:
+                bar.close()
+                save()
+                return {"stopped_at_step": global_step}
+        bar.close()
+        if use_prompts:  # the end-of-epoch re-clustering: pseudo-labels follow the adapted features
+            modes = _recluster(model, banks["failure"], failure_task, config, modes)
+        epoch, step_in_epoch = epoch + 1, 0
+        save()
+
+    from adapt2reward.evaluation.heldout import evaluate_checkpoint
+
+    metrics = evaluate_checkpoint(out, progress=progress)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
+def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
+    return F.normalize(bank.encode(model.video, idx), dim=-1)
+
+
+def _failure_text_columns(
+    model, columns: list[str], prompt_tasks: dict[str, str]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Failure-prompt texts (M, K, D) aligned with the batch's text columns; tasks without prompts masked."""
+    rows = [i for i, task in enumerate(columns) if task in prompt_tasks]
+    with_prompts = [columns[i] for i in rows]
+    features = model.encode_failure_texts(with_prompts)
+    full = features.new_zeros(len(columns), *features.shape[1:])
+    full[rows] = features
+    mask = torch.zeros(len(columns), features.shape[1], dtype=torch.bool)
+    mask[rows] = model.failure_mode_mask(with_prompts).cpu()
+    return full, mask
+
+
+@torch.no_grad()
+def _recluster(
+    model, bank: ClipBank, task_of_clip: np.ndarray, config: TrainConfig, previous: FailureModes | None
+) -> FailureModes:
+    """Spherical k-means of each task's failure-clip features; K per task set on the prompt table."""
+    was_training = model.training
+    model.eval()
+    features = torch.cat(
+        [_encode(bank, model, np.arange(i, min(i + 256, len(bank)))) for i in range(0, len(bank), 256)]
+    )
+    model.train(was_training)
+    modes, ks = cluster_failures(
+        features,
+        task_of_clip,
+        config.num_modes,
+        previous,
+        choose_k=config.choose_k == "silhouette",
+        seed=config.seed,
+    )
+    for task, k in ks.items():
+        model.prompts.set_num_modes(task, k)
+    return modes

@@ -1,0 +1,112 @@
+"""Stage 1: video-language pre-training on human video-text pairs (stands in for the paper's Singularity).
+
+Symmetric video-text contrastive learning (the VLC loss of one domain): each batch draws clips spread
+evenly over tasks, every task present gets one of its clips' instructions, and clips and texts are
+matched in both directions. Readable top to bottom like `adapt.train`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
+from adapt2reward.training.batching import balanced_draw, group_by_task
+from adapt2reward.training.clip_bank import ClipBank
+from adapt2reward.training.config import PretrainConfig
+from adapt2reward.training.loss_log import LossLog
+from adapt2reward.training.setup import (
+    build_model,
+    resume_run,
+    save_run,
+    seed_everything,
+    trainable_parameters,
+)
+from adapt2reward.training.task_texts import task_text_columns
+
+
+def human_clips(config: PretrainConfig) -> ClipDataset:
+    """The human video-text pairs: human-domain clips of `data` folders and/or an SS-V2 split."""
+    dataset = ClipDataset(list(config.data), domain="human")
+    if config.ssv2_labels and config.ssv2_videos:
+        ssv2 = ClipDataset.from_ssv2(config.ssv2_labels, config.ssv2_videos)
+        dataset.items += ssv2.items
+    if len(dataset) == 0:
+        raise ValueError(f"no human-domain clips found in {list(config.data)}")
+    if len(dataset.tasks()) < 2:
+        raise ValueError("contrastive pre-training needs clips of at least two tasks")
+    return dataset
+
+
+def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | None = None) -> dict[str, Any]:
+    """Run (or resume) stage 1 into `config.out`; returns the last losses."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = seed_everything(config.seed)
+
+    dataset = human_clips(config)
+    model = build_model(config.backbone)
+    backbone = model.config.backbone
+    bank = ClipBank(
+        dataset.items, backbone.num_frames, backbone.image_size, progress, desc="loading human clips"
+    )
+    if model.video.frame_encoder_frozen:
+        bank.cache_frame_features(model.video, out / "cache" / "human_frame_features.pt")
+    groups = group_by_task(bank.records)
+    steps_per_epoch = config.steps_per_epoch or math.ceil(len(bank) / config.batch_size)
+    criterion = VideoLanguageContrastiveLoss()
+    optimizer = torch.optim.AdamW(trainable_parameters(model), lr=config.lr, weight_decay=config.weight_decay)
+    run_config = {"stage": "pretrain", "train": config.to_dict(), "tasks": sorted(groups)}
+
+    state = resume_run(out, model, optimizer, run_config)
+    if state is None:
+        epoch, step_in_epoch, global_step = 0, 0, 0
+    else:
+        epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
+        rng.bit_generator.state = state["rng"]
+    log = LossLog(out / "losses.csv", resume_step=global_step if state else None)
+
+    def save() -> None:
+        progress_state = {"epoch": epoch, "step_in_epoch": step_in_epoch, "global_step": global_step}
+        save_run(out, model, optimizer, run_config, progress_state | {"rng": rng.bit_generator.state})
+
+    model.train()
+    last: dict[str, Any] = {}
+    while epoch < config.epochs:
+        bar = tqdm(
+            total=steps_per_epoch,
+            initial=step_in_epoch,
+            desc=f"pretrain epoch {epoch + 1}/{config.epochs}",
+            disable=not progress,
+        )
+        while step_in_epoch < steps_per_epoch:
+            idx = balanced_draw(groups, config.batch_size, rng)
+            _, texts, labels = task_text_columns([bank.records[i] for i in idx], rng)
+            video = F.normalize(bank.encode(model.video, idx), dim=-1)
+            loss = criterion(video, torch.from_numpy(labels), model.encode_text(texts), model.logit_scale())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+            step_in_epoch += 1
+            global_step += 1
+            last = {"step": global_step, "epoch": epoch + 1, "vlc": loss.item()}
+            log.write(last)
+            bar.set_postfix(vlc=f"{last['vlc']:.3f}")
+            bar.update()
+            if global_step % config.save_every == 0:
+                save()
+            if stop_after is not None and global_step >= stop_after:
+                bar.close()
+                save()
+                return last
+        bar.close()
+        epoch, step_in_epoch = epoch + 1, 0
+        save()
+    return last
