@@ -39,6 +39,9 @@ def generate(
     size: Annotated[int | None, typer.Option(help="Frame height and width in pixels.")] = None,
     seed: Annotated[int | None, typer.Option(help="Dataset seed.")] = None,
     workers: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    backend: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
+    ] = "local",
 ) -> None:
     """Generate (or resume) a simulated dataset of robot and human-like clips."""
     from adapt2reward.data.generate import generate as run
@@ -57,7 +60,7 @@ def generate(
             size=size,
             seed=seed,
         )
-        counts = run(cfg, out, workers=workers)
+        counts = run(cfg, out, workers=workers, backend=backend)
     except (ValueError, FileNotFoundError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"out": str(out), **counts}))

@@ -10,9 +10,7 @@ the manifest and remakes the rest, so nothing is lost, duplicated or half-writte
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.generation_config import GenerationConfig
 from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, append_records, iter_manifest
+from adapt2reward.distributed.pool import parallel_map
 
 CONFIG_NAME = "generation.json"
 DROPPED_NAME = "dropped.txt"  # ids of human slots that never succeeded, so a resume does not retry them
@@ -169,7 +168,11 @@ def _check_config(out_dir: Path, config: GenerationConfig) -> None:
 
 
 def generate(
-    config: GenerationConfig, out_dir: str | Path, workers: int = 1, progress: bool = True
+    config: GenerationConfig,
+    out_dir: str | Path,
+    workers: int = 1,
+    progress: bool = True,
+    backend: str = "local",
 ) -> dict[str, int]:
     """Make every clip of `config` missing from `out_dir`; returns counts of made, skipped, dropped clips."""
     out_dir = Path(out_dir)
@@ -180,7 +183,8 @@ def generate(
     counts = {"made": 0, "skipped": len(done), "dropped": 0}
     bar = tqdm(total=len(pending), desc="generating clips", unit="clip", disable=not progress)
     with bar:
-        for clip_id, record in _results(pending, config, out_dir, workers):
+        args = [(job, config, str(out_dir)) for job in pending]
+        for clip_id, record in parallel_map(_run_job, args, workers, backend):
             if record is None:
                 with (out_dir / DROPPED_NAME).open("a") as f:
                     f.write(clip_id + "\n")
@@ -190,15 +194,3 @@ def generate(
                 counts["made"] += 1
             bar.update()
     return counts
-
-
-def _results(
-    jobs: list[ClipJob], config: GenerationConfig, out_dir: Path, workers: int
-) -> Iterator[tuple[str, ClipRecord | None]]:
-    args = [(job, config, str(out_dir)) for job in jobs]
-    if workers <= 1:
-        yield from map(_run_job, args)
-        return
-    # Spawned workers: each process owns one OSMesa renderer (a forked GL context is not safe).
-    with mp.get_context("spawn").Pool(workers, maxtasksperchild=200) as pool:
-        yield from pool.imap_unordered(_run_job, args, chunksize=4)

@@ -1,0 +1,1 @@
+"""Running work beyond one process: local worker pools, Ray clusters, data-parallel training."""

@@ -1,0 +1,186 @@
+"""Both training stages on small synthetic data: losses fall, resume is exact, rewards separate outcomes."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+from synthetic import make_dataset, render_clip
+from typer.testing import CliRunner
+
+from adapt2reward import RewardModel
+from adapt2reward.cli import app
+from adapt2reward.training.adapt import train
+from adapt2reward.training.checkpoint import CheckpointError
+from adapt2reward.training.config import PretrainConfig, TrainConfig
+from adapt2reward.training.pretrain import pretrain
+
+BACKBONE = {"temporal_depth": 1, "temporal_width": 128, "embed_dim": 128, "text_trainable_layers": 1}
+
+
+def _losses(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def _falls(rows, key, k=4):
+    values = [float(r[key]) for r in rows if r.get(key) not in (None, "")]
+    return np.mean(values[-k:]) < np.mean(values[:k])
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return make_dataset(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="module")
+def stage1(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("stage1")
+    config = PretrainConfig(
+        data=(str(data),),
+        out=str(out),
+        backbone=BACKBONE,
+        batch_size=16,
+        epochs=2,
+        steps_per_epoch=8,
+        lr=1e-3,
+    )
+    pretrain(config, progress=False)
+    return out
+
+
+def _train_config(data, stage1, out, **kw):
+    base = dict(
+        human=(str(data),),
+        robot=(str(data),),
+        init=str(stage1),
+        out=str(out),
+        epochs=3,
+        steps_per_epoch=10,
+        batch_human=6,
+        batch_success=6,
+        batch_failure=6,
+        lr=1e-3,
+        save_every=4,
+        heldout_fraction=0.3,
+    )
+    return TrainConfig(**(base | kw))
+
+
+@pytest.fixture(scope="module")
+def stage2(data, stage1, tmp_path_factory):
+    out = tmp_path_factory.mktemp("stage2")
+    metrics = train(_train_config(data, stage1, out), progress=False)
+    return out, metrics
+
+
+def test_pretraining_lowers_the_contrastive_loss(stage1):
+    rows = _losses(stage1 / "losses.csv")
+    assert len(rows) == 16 and _falls(rows, "vlc")
+    assert (stage1 / "model.safetensors").exists() and (stage1 / "config.json").exists()
+
+
+def test_adaptation_lowers_every_loss_and_separates_heldout_outcomes(stage2):
+    out, metrics = stage2
+    rows = _losses(out / "losses.csv")
+    assert len(rows) == 30
+    for key in ("cdc", "vlc", "fvlc", "bce", "total"):
+        assert _falls(rows, key), key
+    assert metrics["clips"] > 0 and metrics["failures"] > 0 and metrics["successes"] > 0
+    assert metrics["reward_auc"] > 0.8
+    assert metrics["success_probability_auc"] > 0.8
+    assert json.loads((out / "metrics.json").read_text())["reward_auc"] == metrics["reward_auc"]
+
+
+def test_failure_modes_are_reclustered_and_kept_in_the_checkpoint(stage2):
+    out, _ = stage2
+    state = torch.load(out / "train_state.pt", weights_only=False)
+    labels = np.asarray(state["modes"]["labels"])
+    assert set(labels.tolist()) <= {0, 1, 2} and len(set(labels.tolist())) > 1
+    assert set(state["modes"]["centroids"]) == {0, 1}
+
+
+def test_resume_after_interruption_continues_where_it_stopped(data, stage1, stage2, tmp_path):
+    reference, _ = stage2
+    config = _train_config(data, stage1, tmp_path / "resumed")
+    assert train(config, progress=False, stop_after=6) == {"stopped_at_step": 6}  # interrupted mid-epoch
+    assert len(_losses(tmp_path / "resumed" / "losses.csv")) == 6
+    train(config, progress=False)
+    resumed = RewardModel.load(tmp_path / "resumed").model.state_dict()
+    for name, tensor in RewardModel.load(reference).model.state_dict().items():
+        assert torch.equal(tensor, resumed[name]), name
+    assert [r["step"] for r in _losses(tmp_path / "resumed" / "losses.csv")] == [str(i) for i in range(1, 31)]
+
+
+def test_resume_with_another_config_is_refused(data, stage1, stage2):
+    out, _ = stage2
+    with pytest.raises(ValueError, match="another config"):
+        train(_train_config(data, stage1, out, lr=5e-4), progress=False)
+
+
+def test_reward_model_scores_and_round_trips(stage2):
+    out, _ = stage2
+    model = RewardModel.load(out)
+    rng = np.random.default_rng(5)
+    success = np.stack([render_clip("drawer-close", "robot", "success", rng)[0] for _ in range(4)])
+    failure = np.stack([render_clip("drawer-close", "robot", "wrong_way", rng)[0] for _ in range(4)])
+    clips = np.concatenate([success, failure])
+    rewards = model.reward(clips, ["close the drawer"] * 8)
+    assert rewards.shape == (8,) and rewards.dtype == torch.float32
+    assert rewards[:4].mean() > rewards[4:].mean()
+    again = RewardModel.load(out).reward(torch.from_numpy(clips), "close the drawer")
+    assert torch.equal(rewards, again)
+    probs = model.success_probability(clips, "close the drawer")
+    assert ((probs >= 0) & (probs <= 1)).all() and probs[:4].mean() > probs[4:].mean()
+    dense = model.dense_rewards(np.concatenate(list(success[:2])), "close the drawer")
+    assert dense.shape == (16,)
+    assert torch.allclose(dense[7], model.reward(success[:1], "close the drawer")[0], atol=1e-5)
+
+
+def test_reward_model_rejects_bad_input(stage2, tmp_path):
+    out, _ = stage2
+    model = RewardModel.load(out)
+    good = np.zeros((2, 8, 64, 64, 3), np.uint8)
+    with pytest.raises(ValueError, match="uint8"):
+        model.reward(good.astype(np.float32), "close the drawer")
+    with pytest.raises(ValueError, match=r"shape \(B, T, H, W, 3\)"):
+        model.reward(good[0], "close the drawer")
+    with pytest.raises(ValueError, match="empty"):
+        model.reward(good, ["close the drawer", "  "])
+    with pytest.raises(ValueError, match="2 clips"):
+        model.reward(good, ["a", "b", "c"])
+
+    other = tmp_path / "other"
+    other.mkdir()
+    config = json.loads((out / "config.json").read_text())
+    config["model"]["backbone"]["kind"] = "minilm-smallcnn"
+    (other / "config.json").write_text(json.dumps(config))
+    (other / "model.safetensors").write_bytes((out / "model.safetensors").read_bytes())
+    with pytest.raises(CheckpointError, match="does not fit this model"):
+        RewardModel.load(other)
+    config["model"]["backbone"]["kind"] = "minilm-efficientnet"
+    config["model"]["backbone"]["embed_dim"] = 64
+    (other / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="wrong shape"):
+        RewardModel.load(other)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        RewardModel.load(tmp_path / "nowhere")
+
+
+def test_score_command_prints_reward_json(stage2, tmp_path):
+    from adapt2reward.data.clip_io import write_video
+
+    out, _ = stage2
+    clip, _ = render_clip("button-press", "robot", "success", np.random.default_rng(0))
+    write_video(tmp_path / "clip.mp4", clip)
+    result = CliRunner().invoke(
+        app, ["score", str(tmp_path / "clip.mp4"), "press the button", "--checkpoint", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output.strip().splitlines()[-1])
+    assert set(scores) == {"reward", "success_probability"} and -1 <= scores["reward"] <= 1
+    bad = CliRunner().invoke(
+        app, ["score", str(tmp_path / "missing.mp4"), "press it", "--checkpoint", str(out)]
+    )
+    assert bad.exit_code == 2 and "does not exist" in bad.output
