@@ -62,8 +62,11 @@ def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True, batch_size:
     all_tasks = sorted(set(tasks) | {r.task for r in human})
     candidates = canonical_instructions(all_tasks, records + human)
     success_rows = np.flatnonzero(labels)
-    scores = model.score_matrix(clips[success_rows], [candidates[t] for t in all_tasks], batch_size).numpy()
-    truth = [all_tasks.index(records[i].task) for i in success_rows]
+    retrieval = None
+    if len(success_rows):
+        texts = [candidates[t] for t in all_tasks]
+        scores = model.score_matrix(clips[success_rows], texts, batch_size).numpy()
+        retrieval = retrieval_accuracy(scores, [all_tasks.index(records[i].task) for i in success_rows])
 
     dense = [model.dense_rewards(clip, text).numpy() for clip, text in zip(clips, instructions, strict=True)]
     progress_signal = [a.get("progress", np.zeros(len(c))) for a, c in zip(arrays, clips, strict=True)]
@@ -76,7 +79,7 @@ def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True, batch_size:
         "reward_auc_per_task": grouped_success_auc(rewards, labels, [r.task for r in records]),
         "reward_auc_per_variant": grouped_success_auc(rewards, labels, [r.variant for r in records]),
         "success_accuracy": float(np.mean((probs > 0.5) == labels)),
-        "retrieval_accuracy": retrieval_accuracy(scores, truth) if len(success_rows) else None,
+        "retrieval_accuracy": retrieval,
         "retrieval_candidates": len(all_tasks),
         "dense_progress_spearman": progress_correlation(dense, progress_signal),
     }

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.distributed.data_parallel import DataParallel
 from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
 from adapt2reward.training.batching import StageTwoSampler
 from adapt2reward.training.clip_bank import ClipBank
@@ -44,10 +45,16 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     """Run (or resume) stage 2 into `config.out`; returns the held-out metrics.
 
     `stop_after` ends the run after that many steps in total, as an interruption would (for tests).
+    Under `torchrun` the batch is split over the processes (see `distributed.data_parallel`).
     """
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(config.seed)
+    dp = DataParallel.from_env()
+    dp.check_divides(
+        batch_human=config.batch_human, batch_success=config.batch_success, batch_failure=config.batch_failure
+    )
+    progress = progress and dp.is_main
 
     # Data ---------------------------------------------------------------------------------------------
     robot = ClipDataset(list(config.robot), domain="robot")
@@ -79,12 +86,14 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     }
     if model.video.frame_encoder_frozen:
         for name, bank in banks.items():
-            bank.cache_frame_features(model.video, out / "cache" / f"{name}_frame_features.pt")
+            cache = out / "cache" / f"{name}_frame_features.pt" if dp.is_main else None
+            bank.cache_frame_features(model.video, cache)
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows
     failure_task = np.asarray([task_index[r.task] for r in banks["failure"].records], dtype=np.int64)
     weights = {f"{k}_weight": v for k, v in config.loss_weights.items()}
     criterion = Adapt2RewardLoss(LossConfig(**PRESETS[config.ablation], **weights))
-    optimizer = torch.optim.AdamW(trainable_parameters(model), lr=config.lr, weight_decay=config.weight_decay)
+    trainable = trainable_parameters(model)
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     sampler = StageTwoSampler(
         human.records,
         banks["success"].records,
@@ -106,9 +115,11 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
         sampler.load_state(state["sampler"])
         rng.bit_generator.state = state["text_rng"]
         modes = FailureModes.from_state(state["modes"]) if state["modes"] is not None else None
-    log = LossLog(out / "losses.csv", resume_step=global_step if state else None)
+    log = LossLog(out / "losses.csv", resume_step=global_step if state else None) if dp.is_main else None
 
     def save() -> None:
+        if not dp.is_main:
+            return
         save_run(
             out,
             model,
@@ -148,9 +159,9 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
             n_h, n_s = len(batch.human), len(batch.robot_success)
 
             text_features = model.encode_text(texts)
-            human_features = _encode(banks["human"], model, batch.human)
-            robot_features = _encode(banks["success"], model, batch.robot_success)
-            failure_features = _encode(banks["failure"], model, batch.robot_failure)
+            human_features = dp.gather(_encode(banks["human"], model, dp.shard(batch.human)))
+            robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
+            failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
             failure_texts, failure_mask = (
                 _failure_text_columns(model, columns, prompt_tasks) if use_prompts else (None, None)
             )
@@ -172,13 +183,15 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
             )
             optimizer.zero_grad(set_to_none=True)
             total.backward()
+            dp.average_gradients(trainable)
             optimizer.step()
 
             step_in_epoch += 1
             global_step += 1
             row = {"step": global_step, "epoch": epoch + 1, "total": total.item()}
             row |= {name: value.item() for name, value in parts.items()}
-            log.write(row)
+            if log is not None:
+                log.write(row)
             bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k not in ("step", "epoch")})
             bar.update()
             if global_step % config.save_every == 0:
@@ -186,6 +199,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
             if stop_after is not None and global_step >= stop_after:
                 bar.close()
                 save()
+                dp.close()
                 return {"stopped_at_step": global_step}
         bar.close()
         if use_prompts:  # the end-of-epoch re-clustering: pseudo-labels follow the adapted features
@@ -193,6 +207,9 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
         epoch, step_in_epoch = epoch + 1, 0
         save()
 
+    dp.close()
+    if not dp.is_main:
+        return {}
     from adapt2reward.evaluation.heldout import evaluate_checkpoint
 
     metrics = evaluate_checkpoint(out, progress=progress)

@@ -1,0 +1,179 @@
+"""Model configuration: dataclasses validated on construction, JSON round-trippable.
+
+A checkpoint is a safetensors state dict plus `ModelConfig.to_dict()` as JSON; `ModelConfig.from_dict`
+rebuilds the same architecture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+BACKBONE_KINDS = ("minilm-efficientnet", "minilm-smallcnn", "hf-clip")
+TEMPORAL_POOLS = ("cls", "mean")
+PROMPT_INITS = ("random", "text")
+
+MINILM_LAYERS = 6
+EFFICIENTNET_BLOCKS = 16
+
+
+def _check(ok: bool, name: str, value: Any, why: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}={value!r}: {why}")
+
+
+def _known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+    return dict(data)
+
+
+@dataclass
+class BackboneConfig:
+    """The two towers and the joint space.
+
+    Backbone:
+        kind: "minilm-efficientnet" (MiniLM-L6 text, ImageNet EfficientNet-Lite0 frames; the default),
+            "minilm-smallcnn" (ablation: frames through a small CNN trained from scratch) or
+            "hf-clip" (a local Hugging Face CLIP folder, `hf_clip_path`).
+        hf_clip_path: folder holding a CLIPModel checkpoint and its tokenizer (only for "hf-clip").
+        embed_dim: size of the joint video-text space (for "hf-clip" it must equal CLIP's projection_dim).
+    Video:
+        num_frames: frames per clip the temporal model accepts at most (size of its position table).
+        image_size: frame height and width in pixels; inputs of another size are rejected.
+        frame_trainable_blocks: how many of the last frame-encoder stages are fine-tuned. EfficientNet:
+            MBConv blocks (0..16) plus the head conv when > 0; CLIP: vision transformer layers; ignored for
+            the small CNN (always trained). 0 freezes the frame encoder so its per-frame features can be
+            cached (see `VideoEncoder.encode_frames`).
+        temporal_depth: transformer layers over per-frame features; 0 mean-pools the frame features and
+            projects them linearly (for "hf-clip", through CLIP's own visual projection).
+        temporal_heads, temporal_width, temporal_pool ("cls" or "mean"), dropout: the temporal transformer.
+    Text:
+        text_trainable_layers: how many of the last text transformer layers are fine-tuned (the projection
+            to the joint space is always trained). MiniLM has 6 layers.
+        max_text_tokens: instructions are truncated to this many tokens (prompt vectors come on top).
+    Similarity:
+        init_temperature: initial softmax temperature; the logit scale 1/temperature is learned.
+        max_logit_scale: the learned logit scale is clamped to at most this value (CLIP uses 100).
+    """
+
+    kind: str = "minilm-efficientnet"
+    hf_clip_path: str | None = None
+    embed_dim: int = 256
+    num_frames: int = 8
+    image_size: int = 64
+    frame_trainable_blocks: int = 0
+    temporal_depth: int = 2
+    temporal_heads: int = 4
+    temporal_width: int = 256
+    temporal_pool: str = "cls"
+    dropout: float = 0.1
+    text_trainable_layers: int = 2
+    max_text_tokens: int = 32
+    init_temperature: float = 0.07
+    max_logit_scale: float = 100.0
+
+    def __post_init__(self) -> None:
+        _check(self.kind in BACKBONE_KINDS, "kind", self.kind, f"must be one of {BACKBONE_KINDS}")
+        _check(
+            (self.kind == "hf-clip") == (self.hf_clip_path is not None),
+            "hf_clip_path", self.hf_clip_path, "is required for kind 'hf-clip' and only allowed for it",
+        )
+        for name in ("embed_dim", "num_frames", "image_size", "temporal_heads", "temporal_width",
+                     "max_text_tokens"):
+            _check(getattr(self, name) > 0, name, getattr(self, name), "must be positive")
+        for name in ("frame_trainable_blocks", "temporal_depth", "text_trainable_layers"):
+            _check(getattr(self, name) >= 0, name, getattr(self, name), "must be >= 0")
+        if self.kind == "minilm-efficientnet":
+            _check(self.frame_trainable_blocks <= EFFICIENTNET_BLOCKS, "frame_trainable_blocks",
+                   self.frame_trainable_blocks, f"EfficientNet-Lite0 has {EFFICIENTNET_BLOCKS} blocks")
+        if self.kind != "hf-clip":
+            _check(self.text_trainable_layers <= MINILM_LAYERS, "text_trainable_layers",
+                   self.text_trainable_layers, f"MiniLM-L6 has {MINILM_LAYERS} layers")
+        _check(self.temporal_width % self.temporal_heads == 0, "temporal_width", self.temporal_width,
+               f"must be divisible by temporal_heads={self.temporal_heads}")
+        _check(self.temporal_pool in TEMPORAL_POOLS, "temporal_pool", self.temporal_pool,
+               f"must be one of {TEMPORAL_POOLS}")
+        _check(0.0 <= self.dropout < 1.0, "dropout", self.dropout, "must be in [0, 1)")
+        _check(self.init_temperature > 0, "init_temperature", self.init_temperature, "must be positive")
+        _check(self.max_logit_scale >= 1.0 / self.init_temperature, "max_logit_scale", self.max_logit_scale,
+               f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BackboneConfig:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass
+class PromptConfig:
+    """Learnable failure prompts: K modes per training task, each L_p vectors in the text embedding space.
+
+    tasks: training task name -> its canonical instruction (the text a failure prompt is inserted into).
+        Order fixes the task index. Empty: the model has no failure prompts.
+    num_modes: K_max, failure modes per task (a task may use fewer, see `FailurePrompts.set_num_modes`).
+    prompt_length: L_p, prompt vectors inserted after the first token.
+    init: "random" (N(0, init_std)) or "text" (word embeddings of `init_text`, cycled to L_p, plus
+        N(0, init_std) noise so the modes differ).
+    """
+
+    tasks: dict[str, str] = field(default_factory=dict)
+    num_modes: int = 3
+    prompt_length: int = 4
+    init: str = "text"
+    init_text: str = "failed to"
+    init_std: float = 0.02
+
+    def __post_init__(self) -> None:
+        self.tasks = dict(self.tasks)
+        for name, text in self.tasks.items():
+            _check(isinstance(text, str) and text.strip() != "", f"tasks[{name!r}]", text,
+                   "must be a non-empty instruction")
+        _check(self.num_modes >= 1, "num_modes", self.num_modes, "must be >= 1")
+        _check(self.prompt_length >= 1, "prompt_length", self.prompt_length, "must be >= 1")
+        _check(self.init in PROMPT_INITS, "init", self.init, f"must be one of {PROMPT_INITS}")
+        _check(self.init != "text" or self.init_text.strip() != "", "init_text", self.init_text,
+               "must be non-empty when init='text'")
+        _check(self.init_std >= 0, "init_std", self.init_std, "must be >= 0")
+
+    @property
+    def task_names(self) -> list[str]:
+        return list(self.tasks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PromptConfig:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild an `Adapt2RewardModel`.
+
+    success_init_scale, success_init_bias: initial a, b of the success head p = sigmoid(a * cos + b).
+    """
+
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    prompts: PromptConfig = field(default_factory=PromptConfig)
+    success_init_scale: float = 10.0
+    success_init_bias: float = -5.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.backbone, dict):
+            self.backbone = BackboneConfig.from_dict(self.backbone)
+        if isinstance(self.prompts, dict):
+            self.prompts = PromptConfig.from_dict(self.prompts)
+        _check(self.success_init_scale > 0, "success_init_scale", self.success_init_scale, "must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        return cls(**_known_fields(cls, data))

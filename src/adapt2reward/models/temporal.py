@@ -1,0 +1,45 @@
+"""Temporal models: per-frame features (B, T, F) -> one clip feature (B, D)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class TemporalTransformer(nn.Module):
+    """Linear(F->W) + learned position embedding -> pre-norm transformer -> CLS or mean pool -> Linear(W->D).
+
+    Clips may hold fewer frames than `max_frames` (the first positions are used).
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, max_frames: int, depth: int, heads: int, width: int,
+                 pool: str = "cls", dropout: float = 0.1) -> None:
+        super().__init__()
+        self.pool = pool
+        self.max_frames = max_frames
+        self.in_proj = nn.Linear(in_dim, width)
+        self.pos = nn.Parameter(torch.randn(max_frames, width) * 0.02)
+        self.cls = nn.Parameter(torch.zeros(width)) if pool == "cls" else None
+        layer = nn.TransformerEncoderLayer(width, heads, dim_feedforward=4 * width, dropout=dropout,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(width)
+        self.out_proj = nn.Linear(width, out_dim)
+
+    def forward(self, feats: Tensor) -> Tensor:
+        x = self.in_proj(feats) + self.pos[: feats.shape[1]]
+        if self.cls is not None:
+            x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1)
+        x = self.norm(self.blocks(x))
+        return self.out_proj(x[:, 0] if self.cls is not None else x.mean(dim=1))
+
+
+class MeanPool(nn.Module):
+    """Mean over frames, then a projection (a new Linear(F->D), or a given one such as CLIP's)."""
+
+    def __init__(self, in_dim: int, out_dim: int, proj: nn.Module | None = None) -> None:
+        super().__init__()
+        self.proj = proj if proj is not None else nn.Linear(in_dim, out_dim)
+
+    def forward(self, feats: Tensor) -> Tensor:
+        return self.proj(feats.mean(dim=1))

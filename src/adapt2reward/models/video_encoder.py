@@ -1,0 +1,67 @@
+"""Video tower: frames (B, T, 3, H, W) -> per-frame features (B, T, F) -> clip feature (B, D)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from adapt2reward.models.freezing import FrozenEvalMixin
+
+
+class VideoEncoder(FrozenEvalMixin):
+    """A per-frame encoder followed by a temporal model.
+
+    When the frame encoder is fully frozen (`frame_encoder_frozen`), a training loop may compute
+    `encode_frames` once per clip, cache the (T, F) features and train with `forward_from_frame_features`;
+    `forward(frames)` equals `forward_from_frame_features(encode_frames(frames))`.
+    """
+
+    def __init__(self, frame_encoder: nn.Module, temporal: nn.Module, image_size: int,
+                 max_frames: int) -> None:
+        super().__init__()
+        self.frame_encoder = frame_encoder
+        self.temporal = temporal
+        self.image_size = image_size
+        self.max_frames = max_frames
+
+    @property
+    def feature_dim(self) -> int:
+        return self.frame_encoder.feature_dim
+
+    @property
+    def frame_encoder_frozen(self) -> bool:
+        return not any(p.requires_grad for p in self.frame_encoder.parameters())
+
+    def check_frames(self, frames: Tensor) -> None:
+        """Raise ValueError unless frames are a uint8/float tensor (B, T<=max_frames, 3, size, size)."""
+        if not isinstance(frames, Tensor):
+            raise ValueError(f"frames must be a torch.Tensor, got {type(frames).__name__}")
+        if not (frames.dtype == torch.uint8 or frames.dtype.is_floating_point):
+            raise ValueError(f"frames must be uint8 or floating point (0-255 scale), got {frames.dtype}")
+        s = self.image_size
+        if frames.dim() != 5 or frames.shape[2] != 3 or tuple(frames.shape[3:]) != (s, s):
+            raise ValueError(f"frames must have shape (B, T, 3, {s}, {s}), got {tuple(frames.shape)}")
+        if not 0 < frames.shape[1] <= self.max_frames or frames.shape[0] == 0:
+            raise ValueError(
+                f"frames must hold B>0 clips of 1..{self.max_frames} frames, got shape {tuple(frames.shape)}"
+            )
+
+    def encode_frames(self, frames: Tensor) -> Tensor:
+        """uint8 or float (0-255) frames (B, T, 3, H, W) -> per-frame features (B, T, F)."""
+        self.check_frames(frames)
+        b, t = frames.shape[:2]
+        pixels = frames.flatten(0, 1).float()
+        return self.frame_encoder(pixels).view(b, t, -1)
+
+    def forward_from_frame_features(self, feats: Tensor) -> Tensor:
+        """Per-frame features (B, T, F) -> clip features (B, D), not normalised."""
+        t_ok = feats.dim() == 3 and 0 < feats.shape[1] <= self.max_frames
+        if not t_ok or feats.shape[-1] != self.feature_dim:
+            raise ValueError(
+                f"frame features must have shape (B, 1..{self.max_frames}, {self.feature_dim}), "
+                f"got {tuple(feats.shape)}"
+            )
+        return self.temporal(feats)
+
+    def forward(self, frames: Tensor) -> Tensor:
+        return self.forward_from_frame_features(self.encode_frames(frames))
