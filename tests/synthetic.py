@@ -44,9 +44,13 @@ def render_clip(
     clip = np.empty((frames, size, size, 3), np.uint8)
     clip[:] = np.asarray(background, np.uint8)
     clip += rng.integers(0, 12, clip.shape, dtype=np.uint8)
+    goal = start + direction * 22
     for t, x in enumerate(xs):
-        x = int(np.clip(x, 5, size - 6))
-        clip[t, y - 5 : y + 5, x - 5 : x + 5] = colour
+        x = int(np.clip(x, 6, size - 7))
+        reached = abs(x - goal) < 4
+        # the goal pad lights up once the object reaches it, as a drawer or button changes state
+        clip[t, 4:12, goal - 6 : goal + 6] = (60, 230, 60) if reached else (120, 120, 120)
+        clip[t, y - 6 : y + 6, x - 6 : x + 6] = colour
     progress = np.linspace(0, 1 if outcome == "success" else 0.3, frames).astype(np.float32)
     return clip, progress
 

@@ -162,7 +162,15 @@ def test_reward_model_rejects_bad_input(stage2, tmp_path):
     config["model"]["backbone"]["kind"] = "minilm-efficientnet"
     config["model"]["backbone"]["embed_dim"] = 64
     (other / "config.json").write_text(json.dumps(config))
-    with pytest.raises(CheckpointError, match="wrong shape"):
+    with pytest.raises(CheckpointError, match=r"4 tensors of the wrong shape \['text.proj.bias"):
+        RewardModel.load(other)
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(out / "model.safetensors"))
+    del tensors["success_head.bias"]
+    save_file(tensors, str(other / "model.safetensors"))
+    (other / "config.json").write_text((out / "config.json").read_text())
+    with pytest.raises(CheckpointError, match=r"1 missing \['success_head.bias'\]"):
         RewardModel.load(other)
     with pytest.raises(CheckpointError, match="does not exist"):
         RewardModel.load(tmp_path / "nowhere")
@@ -178,7 +186,7 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
         app, ["score", str(tmp_path / "clip.mp4"), "press the button", "--checkpoint", str(out)]
     )
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output.strip().splitlines()[-1])
+    scores = json.loads(result.stdout)
     assert set(scores) == {"reward", "success_probability"} and -1 <= scores["reward"] <= 1
     bad = CliRunner().invoke(
         app, ["score", str(tmp_path / "missing.mp4"), "press it", "--checkpoint", str(out)]

@@ -68,21 +68,23 @@ def load_model_weights(ckpt_dir: str | Path, model: torch.nn.Module, strict: boo
 def load_state_checked(
     model: torch.nn.Module, tensors: dict[str, torch.Tensor], where: str, strict: bool
 ) -> None:
-    """`load_state_dict` with errors that name the tensors that are missing, extra or of the wrong shape."""
+    """`load_state_dict` with an error that names the tensors that are missing, extra or of the wrong shape.
+
+    A checkpoint made for another backbone fails here: its tensors differ in names and shapes.
+    """
     own = model.state_dict()
     wrong = [
         f"{k} {tuple(v.shape)} != {tuple(own[k].shape)}"
         for k, v in tensors.items()
         if k in own and v.shape != own[k].shape
     ]
-    if wrong:
-        raise CheckpointError(f"{where}: tensors of the wrong shape for this model: {wrong[:5]}")
-    missing = sorted(own.keys() - tensors.keys())
-    unexpected = sorted(tensors.keys() - own.keys())
-    if strict and (missing or unexpected):
+    missing = sorted(own.keys() - tensors.keys()) if strict else []
+    unexpected = sorted(tensors.keys() - own.keys()) if strict else []
+    if wrong or missing or unexpected:
         raise CheckpointError(
-            f"{where} does not fit this model: {len(missing)} missing tensors {missing[:5]}, "
-            f"{len(unexpected)} unexpected tensors {unexpected[:5]}"
+            f"{where} does not fit this model (is it from another backbone?): {len(wrong)} tensors of the "
+            f"wrong shape {wrong[:3]}, {len(missing)} missing {missing[:3]}, {len(unexpected)} unexpected "
+            f"{unexpected[:3]}"
         )
     model.load_state_dict(tensors, strict=False)
 

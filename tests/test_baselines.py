@@ -1,0 +1,145 @@
+"""Baselines on tiny synthetic data: losses fall; scores are in range, round-trip and reject bad input."""
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+from synthetic import INSTRUCTIONS, make_dataset, render_clip
+
+from adapt2reward.baselines import (
+    BASELINES,
+    Concept2RobotConfig,
+    Concept2RobotReward,
+    DVDConfig,
+    LIVConfig,
+    load_reward,
+)
+from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.training.checkpoint import CheckpointError
+from adapt2reward.training.config import PretrainConfig
+from adapt2reward.training.pretrain import pretrain
+from adapt2reward.training.setup import build_model
+
+BACKBONE = {"temporal_depth": 1, "temporal_width": 128, "embed_dim": 128, "text_trainable_layers": 1}
+STEPS = 30
+RANGES = {"concept2robot": (0.0, 1.0), "dvd": (0.0, 1.0), "liv": (-1.0, 1.0)}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return make_dataset(tmp_path_factory.mktemp("synthetic"), robot_per_task=12, human_per_task=8)
+
+
+@pytest.fixture(scope="module")
+def stage1(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("stage1")
+    config = PretrainConfig(
+        data=(str(data),), out=str(out), backbone=BACKBONE, batch_size=8, epochs=1, steps_per_epoch=4
+    )
+    pretrain(config, progress=False)
+    return out
+
+
+def _config(kind, data, init, out, **kw):
+    common = dict(human=(str(data),), init=str(init), out=str(out), steps=STEPS, batch_size=8, lr=1e-3)
+    if kind != "concept2robot":
+        common |= dict(robot=(str(data),), heldout_fraction=0.3)
+    if kind == "dvd":
+        common["num_demos"] = 4
+    return BASELINES[kind].config_class(**(common | kw))
+
+
+@pytest.fixture(scope="module", params=sorted(RANGES))
+def trained(request, data, stage1, tmp_path_factory):
+    kind = request.param
+    out = BASELINES[kind].train(_config(kind, data, stage1, tmp_path_factory.mktemp(kind)), progress=False)
+    return kind, out
+
+
+def _clips(task, outcome, n=3, seed=1):
+    rng = np.random.default_rng(seed)
+    return np.stack([render_clip(task, "robot", outcome, rng)[0] for _ in range(n)])
+
+
+def test_training_lowers_the_loss_and_logs_every_step(trained):
+    kind, out = trained
+    with open(out / "losses.csv") as f:
+        totals = [float(row["total"]) for row in csv.DictReader(f)]
+    assert len(totals) == STEPS
+    assert np.mean(totals[-5:]) < np.mean(totals[:5]), kind
+
+
+def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
+    kind, out = trained
+    model = load_reward(kind, out)
+    clips = np.concatenate([_clips("drawer-close", "success"), _clips("button-press", "wrong_way")])
+    instructions = ["close the drawer"] * 3 + ["press the button now"] * 3  # the last not in the data
+    rewards = model.reward(clips, instructions)
+    low, high = RANGES[kind]
+    assert rewards.shape == (6,) and rewards.dtype == torch.float32
+    assert ((rewards >= low) & (rewards <= high)).all()
+    assert torch.equal(rewards, model.reward(torch.from_numpy(clips), instructions))
+    model.save(tmp_path / "copy")
+    assert torch.equal(rewards, type(model).load(tmp_path / "copy").reward(clips, instructions))
+    assert not hasattr(model, "success_probability")
+
+
+def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):
+    kind, out = trained
+    model = load_reward(kind, out)
+    good = np.zeros((2, 8, 64, 64, 3), np.uint8)
+    with pytest.raises(ValueError, match="uint8"):
+        model.reward(good.astype(np.float32), "close the drawer")
+    with pytest.raises(ValueError, match=r"shape \(B, T, H, W, 3\)"):
+        model.reward(good[0], "close the drawer")
+    with pytest.raises(ValueError, match="empty"):
+        model.reward(good, ["close the drawer", " "])
+    with pytest.raises(ValueError, match="2 clips"):
+        model.reward(good, ["a", "b", "c"])
+    other = next(k for k in RANGES if k != kind)
+    with pytest.raises(CheckpointError, match=f"not a {other!r} baseline"):
+        load_reward(other, out)
+    with pytest.raises(CheckpointError, match="no baseline"):
+        load_reward(kind, stage1)
+    with pytest.raises(CheckpointError, match="does not fit this model"):
+        load_reward("zero-shot", out)
+
+
+def test_instructions_map_to_tasks_exactly_or_by_nearest_text(stage1):
+    model = Concept2RobotReward(
+        build_model({}, str(stage1)), {t: list(INSTRUCTIONS[t]) for t in INSTRUCTIONS}
+    )
+    tasks = list(model.task_instructions)
+    found = model.matcher(["push the drawer shut", "open the faucet", "press the button now"])
+    assert [tasks[i] for i in found] == ["drawer-close", "faucet-open", "button-press"]
+
+
+def test_zero_shot_is_the_stage1_model(stage1):
+    model = load_reward("zero-shot", stage1)
+    assert isinstance(model, RewardModel) and BASELINES["zero-shot"].train is None
+    clips = _clips("drawer-close", "success", n=2)
+    assert torch.equal(
+        model.reward(clips, "close the drawer"), RewardModel.load(stage1).reward(clips, "close the drawer")
+    )
+    with pytest.raises(ValueError, match="unknown baseline 'vip'"):
+        load_reward("vip", stage1)
+
+
+@pytest.mark.parametrize(
+    ("config_class", "changes", "message"),
+    [
+        (Concept2RobotConfig, {"init": ""}, "stage-1 checkpoint"),
+        (Concept2RobotConfig, {"human": ()}, "human"),
+        (DVDConfig, {"robot": ()}, "robot"),
+        (DVDConfig, {"failure_negatives": 1.5}, "failure_negatives"),
+        (LIVConfig, {"gamma": 1.0}, "gamma"),
+        (LIVConfig, {"steps": 0}, "steps"),
+    ],
+)
+def test_configs_reject_bad_values(config_class, changes, message):
+    base = {"human": ("h",), "robot": ("r",), "init": "ckpt"}
+    if config_class is Concept2RobotConfig:
+        base.pop("robot")
+    with pytest.raises(ValueError, match=message):
+        config_class(**(base | changes))
