@@ -51,18 +51,6 @@ class RewardModel:
     def _video(self, clips: Clips) -> torch.Tensor:
         return to_video_tensor(clips, self.num_frames, self.image_size).to(self.device)
 
-    @staticmethod
-    def _instructions(instructions: str | Sequence[str], n: int) -> list[str]:
-        if isinstance(instructions, str):
-            instructions = [instructions] * n
-        instructions = list(instructions)
-        if len(instructions) != n:
-            raise ValueError(f"got {len(instructions)} instructions for {n} clips")
-        for i, text in enumerate(instructions):
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"instruction {i} is empty: every clip needs a non-empty instruction")
-        return instructions
-
     @torch.no_grad()
     def text_features(self, instructions: Sequence[str]) -> torch.Tensor:
         """Normalised features (n, D) of instructions, cached per string."""
@@ -85,7 +73,7 @@ class RewardModel:
     def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> torch.Tensor:
         """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
         video = self.video_features(clips, batch_size)
-        text = self.text_features(self._instructions(instructions, len(video)))
+        text = self.text_features(check_instructions(instructions, len(video)))
         return (video * text).sum(-1).cpu()
 
     @torch.no_grad()
@@ -94,14 +82,14 @@ class RewardModel:
     ) -> torch.Tensor:
         """Probability (B,) that each clip shows its instruction done, from the learned success head."""
         video = self.video_features(clips, batch_size)
-        text = self.text_features(self._instructions(instructions, len(video)))
+        text = self.text_features(check_instructions(instructions, len(video)))
         return torch.sigmoid(self.model.success_logit(video, text)).cpu()
 
     @torch.no_grad()
     def score_matrix(self, clips: Clips, instructions: Sequence[str], batch_size: int = 64) -> torch.Tensor:
         """Rewards (B, n) of every clip against every instruction (for retrieval)."""
         video = self.video_features(clips, batch_size)
-        return (video @ self.text_features(self._instructions(instructions, len(instructions))).T).cpu()
+        return (video @ self.text_features(check_instructions(instructions, len(instructions))).T).cpu()
 
     @torch.no_grad()
     def dense_rewards(self, trajectory: Clips, instruction: str, min_frames: int = 1) -> torch.Tensor:
@@ -119,9 +107,21 @@ class RewardModel:
         lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
         index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))
         video = self.model.encode_video_from_frame_features(per_frame[index])
-        text = self.text_features(self._instructions(instruction, 1))
+        text = self.text_features(check_instructions(instruction, 1))
         return (video @ text[0]).cpu()
 
     def describe(self) -> dict[str, Any]:
         return {"num_frames": self.num_frames, "image_size": self.image_size, "tasks": self.model.task_names}
 
+
+def check_instructions(instructions: str | Sequence[str], n: int) -> list[str]:
+    """`n` instructions as a list (one string is repeated); an empty one or a wrong count is a ValueError."""
+    if isinstance(instructions, str):
+        instructions = [instructions] * n
+    instructions = list(instructions)
+    if len(instructions) != n:
+        raise ValueError(f"got {len(instructions)} instructions for {n} clips")
+    for i, text in enumerate(instructions):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"instruction {i} is empty: every clip needs a non-empty instruction")
+    return instructions

@@ -24,6 +24,7 @@ from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
 from adapt2reward.training.loss_log import LossLog
+from adapt2reward.training.robot_split import load_robot_split
 from adapt2reward.training.setup import (
     build_model,
     resume_run,
@@ -31,7 +32,6 @@ from adapt2reward.training.setup import (
     seed_everything,
     trainable_parameters,
 )
-from adapt2reward.training.splits import split_heldout
 from adapt2reward.training.task_catalog import canonical_instructions, opposite_instructions
 from adapt2reward.training.task_texts import task_text_columns
 
@@ -57,37 +57,24 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     progress = progress and dp.is_main
 
     # Data ---------------------------------------------------------------------------------------------
-    robot = ClipDataset(list(config.robot), domain="robot")
-    tasks = list(config.tasks) or robot.tasks()
-    robot.keep(task=tasks)
-    train_idx, _ = split_heldout(robot.records, config.heldout_fraction, config.seed)
-    train_items = [robot.items[i] for i in train_idx if robot.records[i].variant in config.robot_variants]
-    success_items = [it for it in train_items if it[1].success]
-    failure_items = [
-        it for it in train_items if not it[1].success and failure_source(it[1]) in config.failure_sources
-    ]
+    split = load_robot_split(
+        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
+    )
+    tasks, success_items = split.tasks, split.success
+    failure_items = [it for it in split.failure if failure_source(it[1]) in config.failure_sources]
     if not config.uses_failures:
         failure_items = []
-    for task in tasks:
-        if not any(r.task == task for _, r in success_items):
-            raise ValueError(f"robot task {task!r} has no success clips in {list(config.robot)}")
     human = ClipDataset(list(config.human), domain="human") if config.human else ClipDataset([])
 
     # Model and objective ------------------------------------------------------------------------------
     use_prompts = config.ablation == "full" and bool(failure_items)
-    prompt_tasks = canonical_instructions(tasks, robot.records) if use_prompts else {}
+    prompt_tasks = canonical_instructions(tasks, split.records) if use_prompts else {}
     model = build_model(config.backbone, config.init, prompt_tasks, config.num_modes, config.prompt_length)
-    backbone = model.config.backbone
+    cache_dir = out / "cache" if dp.is_main else None
     banks = {
-        name: ClipBank(
-            items, backbone.num_frames, backbone.image_size, progress, desc=f"loading {name} clips"
-        )
+        name: ClipBank.load(items, model.video, cache_dir, name, progress)
         for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
     }
-    if model.video.frame_encoder_frozen:
-        for name, bank in banks.items():
-            cache = out / "cache" / f"{name}_frame_features.pt" if dp.is_main else None
-            bank.cache_frame_features(model.video, cache)
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows
     failure_task = np.asarray([task_index[r.task] for r in banks["failure"].records], dtype=np.int64)
     weights = {f"{k}_weight": v for k, v in config.loss_weights.items()}

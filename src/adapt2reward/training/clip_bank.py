@@ -42,6 +42,25 @@ class ClipBank:
         )
         self.frame_features: torch.Tensor | None = None
 
+    @classmethod
+    def load(
+        cls,
+        items: Sequence[tuple[Path, ClipRecord]],
+        video_encoder: torch.nn.Module,
+        cache_dir: Path | None,
+        name: str,
+        progress: bool = True,
+    ) -> ClipBank:
+        """Load clips at the video encoder's frame count and size; with a frozen frame encoder, also cache
+        their frame features (kept in `cache_dir/<name>_frame_features.pt` when a folder is given)."""
+        bank = cls(
+            items, video_encoder.max_frames, video_encoder.image_size, progress, desc=f"loading {name} clips"
+        )
+        if video_encoder.frame_encoder_frozen and len(bank):
+            cache_file = cache_dir / f"{name}_frame_features.pt" if cache_dir is not None else None
+            bank.cache_frame_features(video_encoder, cache_file, progress=progress)
+        return bank
+
     def __len__(self) -> int:
         return len(self.records)
 
@@ -51,7 +70,11 @@ class ClipBank:
 
     @torch.no_grad()
     def cache_frame_features(
-        self, video_encoder: torch.nn.Module, cache_file: Path | None = None, batch_size: int = 64
+        self,
+        video_encoder: torch.nn.Module,
+        cache_file: Path | None = None,
+        batch_size: int = 64,
+        progress: bool = True,
     ) -> None:
         """Compute (or read back) per-frame features of a frozen frame encoder for every clip."""
         if cache_file is not None and cache_file.exists():
@@ -63,7 +86,12 @@ class ClipBank:
         video_encoder.eval()
         chunks = [
             video_encoder.encode_frames(self.videos[i : i + batch_size])
-            for i in tqdm(range(0, len(self), batch_size), desc="caching frame features", unit="batch")
+            for i in tqdm(
+                range(0, len(self), batch_size),
+                desc="caching frame features",
+                unit="batch",
+                disable=not progress,
+            )
         ]
         video_encoder.train(was_training)
         self.frame_features = torch.cat(chunks) if chunks else None

@@ -15,7 +15,7 @@ def _tuple_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
-class _JsonConfig:
+class JsonConfig:
     """JSON (de)serialisation shared by the stage configs; unknown keys are an error, not ignored."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class _JsonConfig:
 
 
 @dataclass(frozen=True)
-class PretrainConfig(_JsonConfig):
+class PretrainConfig(JsonConfig):
     """Stage 1: symmetric video-text contrastive learning on human video-text pairs.
 
     Data: `data` dataset folders (their human-domain clips) or, with `ssv2_labels` and `ssv2_videos`, a
@@ -68,11 +68,11 @@ class PretrainConfig(_JsonConfig):
     def __post_init__(self) -> None:
         if not self.data and not (self.ssv2_labels and self.ssv2_videos):
             raise ValueError("pretrain needs `data` dataset folders or `ssv2_labels` with `ssv2_videos`")
-        _check_positive(self, "batch_size", "epochs", "lr", "save_every")
+        check_positive(self, "batch_size", "epochs", "lr", "save_every")
 
 
 @dataclass(frozen=True)
-class TrainConfig(_JsonConfig):
+class TrainConfig(JsonConfig):
     """Stage 2: adapt a stage-1 model with human clips and a few robot success and failure clips.
 
     Data
@@ -137,7 +137,7 @@ class TrainConfig(_JsonConfig):
         unknown = sorted(set(self.loss_weights) - {"cdc", "vlc", "fvlc", "bce"})
         if unknown:
             raise ValueError(f"unknown loss weights {unknown}: use cdc, vlc, fvlc, bce")
-        _check_positive(
+        check_positive(
             self, "batch_success", "epochs", "steps_per_epoch", "lr", "prompt_length", "save_every"
         )
 
@@ -146,7 +146,7 @@ class TrainConfig(_JsonConfig):
         return self.ablation != "no-failure" and self.batch_failure > 0
 
 
-def _check_positive(config: Any, *names: str) -> None:
+def check_positive(config: Any, *names: str) -> None:
     for name in names:
         if getattr(config, name) <= 0:
             raise ValueError(f"{name} must be positive, got {getattr(config, name)}")

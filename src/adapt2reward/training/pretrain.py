@@ -52,12 +52,7 @@ def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | No
 
     dataset = human_clips(config)
     model = build_model(config.backbone)
-    backbone = model.config.backbone
-    bank = ClipBank(
-        dataset.items, backbone.num_frames, backbone.image_size, progress, desc="loading human clips"
-    )
-    if model.video.frame_encoder_frozen:
-        bank.cache_frame_features(model.video, out / "cache" / "human_frame_features.pt")
+    bank = ClipBank.load(dataset.items, model.video, out / "cache", "human", progress)
     groups = group_by_task(bank.records)
     steps_per_epoch = config.steps_per_epoch or math.ceil(len(bank) / config.batch_size)
     criterion = VideoLanguageContrastiveLoss()

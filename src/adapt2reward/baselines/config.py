@@ -1,0 +1,58 @@
+"""Configs shared by the trained baselines: data folders, the stage-1 init checkpoint and the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapt2reward.training.config import JsonConfig, check_positive
+
+
+@dataclass(frozen=True)
+class BaselineConfig(JsonConfig):
+    """Fields every trained baseline has.
+
+    Data
+        human: dataset folders whose human-domain clips are used.
+        init: stage-1 checkpoint folder; its backbone (video and text towers) is the starting point.
+    Run
+        out: output folder (checkpoint, `losses.csv`, frame-feature cache).
+        steps: optimiser steps; lr, weight_decay: AdamW; seed: sampling, initialisation and the split.
+    """
+
+    human: tuple[str, ...] = ()
+    init: str = ""
+    out: str = "checkpoints/baseline"
+    steps: int = 300
+    batch_size: int = 16
+    lr: float = 3e-4
+    weight_decay: float = 0.01
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.human:
+            raise ValueError("a baseline needs at least one `human` dataset folder")
+        if not self.init:
+            raise ValueError("`init` must name the stage-1 checkpoint the baselines start from")
+        check_positive(self, "steps", "batch_size", "lr")
+
+
+@dataclass(frozen=True)
+class RobotDataConfig(BaselineConfig):
+    """A baseline that also trains on robot clips, split exactly as `training.adapt.train` splits them.
+
+    robot: dataset folders whose robot-domain clips are used. tasks: robot training tasks (empty: every
+    task of the robot data). robot_variants: the variants trained on. heldout_fraction: share of robot
+    clips kept aside by clip id (with `seed`, the same clips as stage 2's held-out set).
+    """
+
+    robot: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    robot_variants: tuple[str, ...] = ("train",)
+    heldout_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.robot:
+            raise ValueError("this baseline needs at least one `robot` dataset folder")
+        if not 0.0 <= self.heldout_fraction < 1.0:
+            raise ValueError(f"heldout_fraction must lie in [0, 1), got {self.heldout_fraction}")

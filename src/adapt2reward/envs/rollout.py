@@ -1,0 +1,159 @@
+"""Recording one clip: the single entry point of the data generator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from adapt2reward.envs.appearance import DOMAINS
+from adapt2reward.envs.behaviours import (
+    NEAR_SUCCESS_MODES,
+    Behaviour,
+    Expert,
+    HumanStyle,
+    NearSuccess,
+    RandomActions,
+    RandomWaypoints,
+)
+from adapt2reward.envs.simulator import TaskEnv
+from adapt2reward.envs.tasks import TaskSpec, get_task
+from adapt2reward.envs.variants import get_variant
+
+RANDOM_BEHAVIOURS = ("random_actions", "random_waypoints")
+BEHAVIOURS = ("expert", "random", *RANDOM_BEHAVIOURS, "near_success", *NEAR_SUCCESS_MODES)
+# Independent random streams per clip seed, so that e.g. a near-success clip's expert noise equals the
+# noise of the probe run that timed it.
+_EXPERT_NOISE, _PERTURBATION, _CHOICE, _HUMAN_STYLE = range(4)
+HUMAN_SLOWDOWN = 1.4
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """What to record.
+
+    behaviour: 'expert', 'random' (random actions or waypoints, picked by the seed), 'random_actions',
+        'random_waypoints', 'near_success' (a mode of the task's `near_success_modes`, picked by the
+        seed) or a mode name from `NEAR_SUCCESS_MODES`. The human domain records 'expert' only.
+    seed: places the objects, draws the look and drives the behaviour's noise.
+    episode_steps: simulator steps per episode; None takes the task's default (x HUMAN_SLOWDOWN in the
+        human domain, whose slower style needs the time).
+    """
+
+    task: str
+    domain: str = "robot"
+    behaviour: str = "expert"
+    variant: str = "train"
+    seed: int = 0
+    num_frames: int = 8
+    size: int = 64
+    episode_steps: int | None = None
+
+    def __post_init__(self) -> None:
+        get_task(self.task)
+        get_variant(self.variant)
+        if self.domain not in DOMAINS:
+            raise ValueError(f"unknown domain {self.domain!r}; known domains: {', '.join(DOMAINS)}")
+        if self.behaviour not in BEHAVIOURS:
+            known = ", ".join(BEHAVIOURS)
+            raise ValueError(f"unknown behaviour {self.behaviour!r}; known behaviours: {known}")
+        if self.domain == "human" and self.behaviour != "expert":
+            raise ValueError(f"the human domain records 'expert' attempts only, not {self.behaviour!r}")
+        if self.num_frames < 2 or self.size < 16:
+            raise ValueError(f"need num_frames >= 2 and size >= 16, got {self.num_frames} and {self.size}")
+        if self.episode_steps is not None and self.episode_steps < self.num_frames - 1:
+            raise ValueError(f"episode_steps {self.episode_steps} must be at least num_frames - 1")
+
+
+@dataclass(frozen=True)
+class RecordedClip:
+    """A recorded clip. `success` is the simulator's flag at the last frame, whatever the behaviour.
+
+    frames: uint8 (T, H, W, 3). progress: float32 (T,), MetaWorld's dense reward / 10 at each frame.
+    behaviour: the behaviour actually run (a 'random' or 'near_success' spec resolves to one).
+    failure_source: None for expert attempts, else 'random' or 'near_success'.
+    """
+
+    frames: np.ndarray
+    progress: np.ndarray
+    success: bool
+    behaviour: str
+    failure_source: str | None
+
+
+_envs: dict[str, TaskEnv] = {}
+
+
+def _env(task: str) -> TaskEnv:
+    """One `TaskEnv` per task and process (building one costs ~0.3 s)."""
+    if task not in _envs:
+        _envs[task] = TaskEnv(task)
+    return _envs[task]
+
+
+def resolve_behaviour(spec: ClipSpec) -> tuple[str, str | None]:
+    """The concrete behaviour a spec runs, and its failure source."""
+    rng = np.random.default_rng([spec.seed, _CHOICE])
+    if spec.behaviour == "random":
+        return str(rng.choice(RANDOM_BEHAVIOURS)), "random"
+    if spec.behaviour == "near_success":
+        return str(rng.choice(get_task(spec.task).near_success_modes)), "near_success"
+    if spec.behaviour in RANDOM_BEHAVIOURS:
+        return spec.behaviour, "random"
+    if spec.behaviour in NEAR_SUCCESS_MODES:
+        return spec.behaviour, "near_success"
+    return "expert", None
+
+
+def _first_success(env: TaskEnv, task: TaskSpec, seed: int, steps: int) -> int:
+    """Step at which the clip's noisy expert first succeeds (`steps` if it never does)."""
+    env.reset(seed)
+    expert = Expert(task, np.random.default_rng([seed, _EXPERT_NOISE]))
+    for t in range(1, steps + 1):
+        if env.step(expert.act(env.obs, env.success)).success:
+            return t
+    return steps
+
+
+def make_behaviour(name: str, spec: ClipSpec, env: TaskEnv) -> Behaviour:
+    """The behaviour `name` (see `resolve_behaviour`) for a spec; near-success modes first run a probe
+    episode in `env` to time themselves, so reset `env` afterwards."""
+    task, steps = get_task(spec.task), episode_steps(spec)
+    rng = np.random.default_rng([spec.seed, _PERTURBATION])
+    expert = Expert(task, np.random.default_rng([spec.seed, _EXPERT_NOISE]))
+    if name == "expert" and spec.domain == "human":
+        return HumanStyle(task, np.random.default_rng([spec.seed, _HUMAN_STYLE]))
+    if name == "expert":
+        return expert
+    if name == "random_actions":
+        return RandomActions(rng)
+    if name == "random_waypoints":
+        return RandomWaypoints(rng)
+    return NearSuccess(name, expert, _first_success(env, task, spec.seed, steps), rng)
+
+
+def episode_steps(spec: ClipSpec) -> int:
+    """Simulator steps the spec's episode runs."""
+    if spec.episode_steps is not None:
+        return spec.episode_steps
+    steps = get_task(spec.task).episode_steps
+    return round(steps * HUMAN_SLOWDOWN) if spec.domain == "human" else steps
+
+
+def record_clip(spec: ClipSpec) -> RecordedClip:
+    """Run one episode and render only the kept frames: evenly spaced, the first at the reset and the
+    last at the end. The same spec always gives the same clip."""
+    steps = episode_steps(spec)
+    env = _env(spec.task)
+    name, source = resolve_behaviour(spec)
+    behaviour = make_behaviour(name, spec, env)
+    env.reset(spec.seed, spec.domain, spec.variant)
+    keep = set(np.linspace(0, steps, spec.num_frames).round().astype(int).tolist())
+    frames, progress = [], []
+    for t in range(steps + 1):
+        if t > 0:
+            env.step(behaviour.act(env.obs, env.success))
+        if t in keep:
+            frames.append(env.render(spec.size))
+            progress.append(env.progress)
+    return RecordedClip(np.stack(frames), np.asarray(progress, dtype=np.float32), env.success, name, source)
