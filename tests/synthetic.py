@@ -14,6 +14,8 @@ import numpy as np
 from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.records import ClipRecord, append_records
 
+# A small backbone for tests: MiniLM and EfficientNet as in the default, a narrow temporal model.
+BACKBONE = {"temporal_depth": 1, "temporal_width": 128, "embed_dim": 128, "text_trainable_layers": 1}
 TASK_LOOK = {  # colour and direction of motion of each task's object
     "drawer-close": ((220, 40, 40), 1),
     "button-press": ((40, 80, 230), 1),

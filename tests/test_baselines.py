@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 import torch
-from synthetic import INSTRUCTIONS, make_dataset, render_clip
+from synthetic import INSTRUCTIONS, render_clip
 
 from adapt2reward.baselines import (
     BASELINES,
@@ -17,28 +17,10 @@ from adapt2reward.baselines import (
 )
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.training.checkpoint import CheckpointError
-from adapt2reward.training.config import PretrainConfig
-from adapt2reward.training.pretrain import pretrain
 from adapt2reward.training.setup import build_model
 
-BACKBONE = {"temporal_depth": 1, "temporal_width": 128, "embed_dim": 128, "text_trainable_layers": 1}
 STEPS = 30
 RANGES = {"concept2robot": (0.0, 1.0), "dvd": (0.0, 1.0), "liv": (-1.0, 1.0)}
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_dataset(tmp_path_factory.mktemp("synthetic"), robot_per_task=12, human_per_task=8)
-
-
-@pytest.fixture(scope="module")
-def stage1(data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("stage1")
-    config = PretrainConfig(
-        data=(str(data),), out=str(out), backbone=BACKBONE, batch_size=8, epochs=1, steps_per_epoch=4
-    )
-    pretrain(config, progress=False)
-    return out
 
 
 def _config(kind, data, init, out, **kw):

@@ -6,17 +6,14 @@ import json
 import numpy as np
 import pytest
 import torch
-from synthetic import make_dataset, render_clip
+from synthetic import render_clip
 from typer.testing import CliRunner
 
 from adapt2reward import RewardModel
 from adapt2reward.cli import app
 from adapt2reward.training.adapt import train
 from adapt2reward.training.checkpoint import CheckpointError
-from adapt2reward.training.config import PretrainConfig, TrainConfig
-from adapt2reward.training.pretrain import pretrain
-
-BACKBONE = {"temporal_depth": 1, "temporal_width": 128, "embed_dim": 128, "text_trainable_layers": 1}
+from adapt2reward.training.config import TrainConfig
 
 
 def _losses(path):
@@ -27,27 +24,6 @@ def _losses(path):
 def _falls(rows, key, k=4):
     values = [float(r[key]) for r in rows if r.get(key) not in (None, "")]
     return np.mean(values[-k:]) < np.mean(values[:k])
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_dataset(tmp_path_factory.mktemp("synthetic"))
-
-
-@pytest.fixture(scope="module")
-def stage1(data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("stage1")
-    config = PretrainConfig(
-        data=(str(data),),
-        out=str(out),
-        backbone=BACKBONE,
-        batch_size=16,
-        epochs=2,
-        steps_per_epoch=8,
-        lr=1e-3,
-    )
-    pretrain(config, progress=False)
-    return out
 
 
 def _train_config(data, stage1, out, **kw):
