@@ -20,6 +20,17 @@ def _split(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def _config(cls, path: Path | None, **changes):
+    """A config from a JSON file (or the defaults) with the flags that were given on top."""
+    base = json.loads(path.read_text()) if path else {}
+    given = {
+        k: ([str(x) for x in v] if isinstance(v, list) else str(v) if isinstance(v, Path) else v)
+        for k, v in changes.items()
+        if v is not None and v != []
+    }
+    return cls.from_dict(base | given)
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -85,16 +96,16 @@ def pretrain(
     from adapt2reward.training.pretrain import pretrain as run
 
     try:
-        base = json.loads(config.read_text()) if config else {}
-        changes = {
-            "data": [str(d) for d in data] if data else None,
-            "out": str(out) if out else None,
-            "ssv2_labels": str(ssv2_labels) if ssv2_labels else None,
-            "ssv2_videos": str(ssv2_videos) if ssv2_videos else None,
-            "epochs": epochs,
-            "seed": seed,
-        }
-        cfg = PretrainConfig.from_dict(base | {k: v for k, v in changes.items() if v is not None})
+        cfg = _config(
+            PretrainConfig,
+            config,
+            data=data,
+            out=out,
+            ssv2_labels=ssv2_labels,
+            ssv2_videos=ssv2_videos,
+            epochs=epochs,
+            seed=seed,
+        )
         last = run(cfg)
     except (ValueError, FileNotFoundError) as e:
         _fail(str(e))
@@ -121,23 +132,51 @@ def train(
     from adapt2reward.training.config import TrainConfig
 
     try:
-        base = json.loads(config.read_text()) if config else {}
-        changes = {
-            "human": [str(d) for d in human] if human else None,
-            "robot": [str(d) for d in robot] if robot else None,
-            "init": str(init) if init else None,
-            "out": str(out) if out else None,
-            "tasks": _split(tasks),
-            "ablation": ablation,
-            "num_modes": num_modes,
-            "epochs": epochs,
-            "seed": seed,
-        }
-        cfg = TrainConfig.from_dict(base | {k: v for k, v in changes.items() if v is not None})
+        cfg = _config(
+            TrainConfig,
+            config,
+            human=human,
+            robot=robot,
+            init=init,
+            out=out,
+            tasks=_split(tasks),
+            ablation=ablation,
+            num_modes=num_modes,
+            epochs=epochs,
+            seed=seed,
+        )
         metrics = run(cfg)
     except (ValueError, FileNotFoundError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
+
+
+@app.command()
+def baseline(
+    kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
+    config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,
+    human: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with human clips.")] = None,
+    robot: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")] = None,
+    init: Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Checkpoint folder to write.")] = None,
+    steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
+    from adapt2reward.baselines import BASELINES
+
+    if kind not in BASELINES or BASELINES[kind].train is None:
+        _fail(f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}")
+    entry = BASELINES[kind]
+    try:
+        robot = robot if kind != "concept2robot" else None
+        cfg = _config(
+            entry.config_class, config, human=human, robot=robot, init=init, out=out, steps=steps, seed=seed
+        )
+        path = entry.train(cfg)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps({"checkpoint": str(path)}))
 
 
 @app.command()
