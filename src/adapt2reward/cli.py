@@ -200,5 +200,25 @@ def score(
     typer.echo(json.dumps({"reward": reward, "success_probability": probability}))
 
 
+@app.command()
+def serve(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint folder to serve.")],
+    host: Annotated[
+        str, typer.Option(help="Address to bind; beyond loopback a token is required.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    max_batch: Annotated[int, typer.Option(help="Most clips scored in one model call.")] = 32,
+    max_queue: Annotated[int, typer.Option(help="Most requests waiting; more get 503.")] = 64,
+) -> None:
+    """Serve rewards over HTTP (POST /score, GET /health); the bearer token comes from $A2R_SERVE_TOKEN."""
+    from adapt2reward.serving.server import serve as run
+    from adapt2reward.training.checkpoint import CheckpointError
+
+    try:
+        run(checkpoint, host=host, port=port, max_batch=max_batch, max_queue=max_queue)
+    except (ValueError, FileNotFoundError, CheckpointError) as e:
+        _fail(str(e))
+
+
 if __name__ == "__main__":
     app()

@@ -1,4 +1,5 @@
-"""`parallel_map`: run independent jobs (clips to record, episodes to plan) on local processes or Ray.
+"""`parallel_map`: run independent jobs (clips to record, episodes to plan) on local processes (the
+default) or Ray (`ray_backend`, an optional extra).
 
 Results come back as they finish (unordered). Local workers are spawned, not forked: each process then
 owns its own OSMesa renderer, and a forked GL context is not safe.
@@ -10,7 +11,7 @@ import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "ray")
 
 
 def parallel_map(
@@ -22,6 +23,11 @@ def parallel_map(
     items = list(items)
     if workers <= 1:
         yield from map(fn, items)
+        return
+    if backend == "ray":
+        from adapt2reward.distributed.ray_backend import ray_map
+
+        yield from ray_map(fn, items, workers)
         return
     with mp.get_context("spawn").Pool(workers, maxtasksperchild=200) as pool:
         yield from pool.imap_unordered(fn, items, chunksize=max(1, min(4, len(items) // (4 * workers))))

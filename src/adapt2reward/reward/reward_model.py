@@ -70,20 +70,24 @@ class RewardModel:
 
     # Scores -------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> torch.Tensor:
-        """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
+    def scores(
+        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(reward, success probability), each (B,), from one encoding of the clips."""
         video = self.video_features(clips, batch_size)
         text = self.text_features(check_instructions(instructions, len(video)))
-        return (video * text).sum(-1).cpu()
+        reward = (video * text).sum(-1)
+        return reward.cpu(), torch.sigmoid(self.model.success_logit(video, text)).cpu()
 
-    @torch.no_grad()
+    def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
+        return self.scores(clips, instructions, batch_size)[0]
+
     def success_probability(
         self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64
     ) -> torch.Tensor:
         """Probability (B,) that each clip shows its instruction done, from the learned success head."""
-        video = self.video_features(clips, batch_size)
-        text = self.text_features(check_instructions(instructions, len(video)))
-        return torch.sigmoid(self.model.success_logit(video, text)).cpu()
+        return self.scores(clips, instructions, batch_size)[1]
 
     @torch.no_grad()
     def score_matrix(self, clips: Clips, instructions: Sequence[str], batch_size: int = 64) -> torch.Tensor:

@@ -1,0 +1,131 @@
+"""The /score wire format: parse and validate a request body, encode clips on the client side.
+
+A request is JSON: `{"clips": [clip, ...], "instructions": [str, ...] | str}`, one instruction per clip
+(or one for all). A clip is uint8 RGB frames of shape (T, H, W, 3), sent either as
+`{"shape": [T, H, W, 3], "data": "<base64 of the raw C-order bytes>"}` (compact; `encode_clip` makes it)
+or as nested lists of integers 0..255. Clips of a request may differ in length and size: each is
+resampled to the model's frame count and resized to its image size, as `RewardModel.reward` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from adapt2reward.data.transforms import to_video_tensor
+
+
+class RequestError(Exception):
+    """A request the server refuses: HTTP `status` and a `reason` for the client."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may hold: clips, frames per clip, frame side in pixels."""
+
+    max_clips: int = 32
+    max_frames: int = 512
+    max_side: int = 512
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    video: torch.Tensor  # uint8 (n, num_frames, size, size, 3), ready for `RewardModel`
+    instructions: list[str]
+
+
+def encode_clip(clip: np.ndarray) -> dict[str, Any]:
+    """A uint8 (T, H, W, 3) clip as the compact base64 form of the wire format."""
+    clip = np.ascontiguousarray(clip)
+    if clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[-1] != 3:
+        raise ValueError(f"a clip must be uint8 (T, H, W, 3), got {clip.dtype} {clip.shape}")
+    return {"shape": list(clip.shape), "data": base64.b64encode(clip.tobytes()).decode("ascii")}
+
+
+def _check_shape(shape: Any, index: int, limits: Limits) -> tuple[int, ...]:
+    if (
+        not isinstance(shape, list | tuple)
+        or len(shape) != 4
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
+        or shape[3] != 3
+    ):
+        raise RequestError(
+            422, f"clip {index}: shape must be [T, H, W, 3] of positive integers, got {shape!r}"
+        )
+    if shape[0] > limits.max_frames or max(shape[1:3]) > limits.max_side:
+        raise RequestError(
+            413, f"clip {index}: shape {list(shape)} exceeds the limits of {limits.max_frames} frames "
+            f"and {limits.max_side} pixels a side"
+        )
+    return tuple(shape)
+
+
+def _decode_clip(item: Any, index: int, limits: Limits) -> np.ndarray:
+    if isinstance(item, dict):
+        if set(item) != {"shape", "data"} or not isinstance(item["data"], str):
+            raise RequestError(
+                422, f"clip {index}: an encoded clip is {{'shape': [T, H, W, 3], 'data': base64}}"
+            )
+        shape = _check_shape(item["shape"], index, limits)
+        try:
+            raw = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise RequestError(422, f"clip {index}: 'data' is not valid base64") from None
+        if len(raw) != math.prod(shape):
+            raise RequestError(422, f"clip {index}: {len(raw)} bytes do not fill shape {list(shape)}")
+        return np.frombuffer(raw, np.uint8).reshape(shape).copy()
+    if isinstance(item, list):
+        try:
+            clip = np.asarray(item)
+        except ValueError:
+            raise RequestError(422, f"clip {index}: nested lists are ragged, not (T, H, W, 3)") from None
+        _check_shape(list(clip.shape), index, limits)
+        if clip.dtype.kind not in "iu" or clip.min() < 0 or clip.max() > 255:
+            raise RequestError(422, f"clip {index}: pixels must be integers in 0..255")
+        return clip.astype(np.uint8)
+    kind = type(item).__name__
+    raise RequestError(422, f"clip {index}: expected an encoded clip object or nested lists, got {kind}")
+
+
+def _instructions(value: Any, n: int) -> list[str]:
+    if isinstance(value, str):
+        value = [value] * n
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise RequestError(422, "'instructions' must be a string or a list of strings")
+    if len(value) != n:
+        raise RequestError(422, f"got {len(value)} instructions for {n} clips")
+    if any(not t.strip() for t in value):
+        raise RequestError(422, "every instruction must be non-empty")
+    return value
+
+
+def parse_request(body: bytes, num_frames: int, image_size: int, limits: Limits) -> ParsedRequest:
+    """Decode and validate a /score body into the model's input; raises `RequestError` with a reason."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RequestError(400, f"body is not valid JSON: {e}") from None
+    if not isinstance(payload, dict) or set(payload) != {"clips", "instructions"}:
+        raise RequestError(422, "body must be a JSON object with exactly the keys 'clips' and 'instructions'")
+    clips = payload["clips"]
+    if not isinstance(clips, list) or not clips:
+        raise RequestError(422, "'clips' must be a non-empty list")
+    if len(clips) > limits.max_clips:
+        raise RequestError(413, f"{len(clips)} clips exceed the limit of {limits.max_clips} per request")
+    instructions = _instructions(payload["instructions"], len(clips))
+    videos = [
+        to_video_tensor(_decode_clip(item, i, limits)[None], num_frames, image_size)
+        for i, item in enumerate(clips)
+    ]
+    return ParsedRequest(torch.cat(videos).permute(0, 1, 3, 4, 2).contiguous(), instructions)
