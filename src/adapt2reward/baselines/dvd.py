@@ -109,8 +109,8 @@ def train_dvd(config: DVDConfig, progress: bool = True) -> Path:
     data = load_data(
         config.human, config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
     )
-    success = ClipBank.load(data.human + data.robot_success, model.video, out / "cache", "success", progress)
-    failure = ClipBank.load(data.robot_failure, model.video, out / "cache", "failure", progress)
+    success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress)
+    failure = ClipBank.load(data.robot_failure, model.video, "failure", progress)
     baseline = DVDReward(model, task_instructions(success.records), config.num_demos, config.hidden)
     tasks = list(baseline.task_instructions)
     if len(tasks) < 2:

@@ -110,9 +110,7 @@ def train_liv(config: LIVConfig, progress: bool = True) -> Path:
     data = load_data(
         config.human, config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
     )
-    bank = ClipBank.load(
-        data.human + data.robot_success, model.video, out / "cache", "trajectories", progress
-    )
+    bank = ClipBank.load(data.human + data.robot_success, model.video, "trajectories", progress)
     groups = group_by_task(bank.records)
     last = model.config.backbone.num_frames - 1
     vip, nce = VIPLoss(config.gamma), VideoLanguageContrastiveLoss()

@@ -70,9 +70,8 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     use_prompts = config.ablation == "full" and bool(failure_items)
     prompt_tasks = canonical_instructions(tasks, split.records) if use_prompts else {}
     model = build_model(config.backbone, config.init, prompt_tasks, config.num_modes, config.prompt_length)
-    cache_dir = out / "cache" if dp.is_main else None
     banks = {
-        name: ClipBank.load(items, model.video, cache_dir, name, progress)
+        name: ClipBank.load(items, model.video, name, progress)
         for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
     }
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows

@@ -2,13 +2,12 @@
 
 Small-image clips are cheap to hold (8 x 64 x 64 x 3 bytes each), and loading them once removes file
 I/O from the training loop. When the frame encoder is frozen its per-frame features never change, so
-they are computed once (and kept on disk beside the checkpoint, for resumes) and the training loop runs
+they are computed once (and kept with the dataset, see `feature_store`) and the training loop runs
 only the temporal model and the text tower.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import load_clip
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.transforms import to_video_tensor
+from adapt2reward.training.feature_store import FeatureStore, encoder_digest
 
 
 class ClipBank:
@@ -47,59 +47,52 @@ class ClipBank:
         cls,
         items: Sequence[tuple[Path, ClipRecord]],
         video_encoder: torch.nn.Module,
-        cache_dir: Path | None,
         name: str,
         progress: bool = True,
     ) -> ClipBank:
-        """Load clips at the video encoder's frame count and size; with a frozen frame encoder, also cache
-        their frame features (kept in `cache_dir/<name>_frame_features.pt` when a folder is given)."""
+        """Load clips at the video encoder's frame count and size; with a frozen frame encoder, also
+        attach their per-frame features (from each dataset's feature store, computed where missing)."""
         bank = cls(
             items, video_encoder.max_frames, video_encoder.image_size, progress, desc=f"loading {name} clips"
         )
         if video_encoder.frame_encoder_frozen and len(bank):
-            cache_file = cache_dir / f"{name}_frame_features.pt" if cache_dir is not None else None
-            bank.cache_frame_features(video_encoder, cache_file, progress=progress)
+            bank.attach_frame_features(video_encoder, [root for root, _ in items], progress=progress)
         return bank
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def key(self) -> str:
-        """A digest of the clip ids, to tell whether cached features belong to this bank."""
-        return hashlib.sha1("\n".join(r.id for r in self.records).encode()).hexdigest()
-
     @torch.no_grad()
-    def cache_frame_features(
+    def attach_frame_features(
         self,
         video_encoder: torch.nn.Module,
-        cache_file: Path | None = None,
+        roots: Sequence[Path],
         batch_size: int = 64,
         progress: bool = True,
     ) -> None:
-        """Compute (or read back) per-frame features of a frozen frame encoder for every clip."""
-        if cache_file is not None and cache_file.exists():
-            cached = torch.load(cache_file, weights_only=True)
-            if cached.get("key") == self.key() and cached["features"].shape[0] == len(self):
-                self.frame_features = cached["features"]
-                return
+        """Per-frame features of every clip, read from the datasets' feature stores or computed and stored."""
+        digest = encoder_digest(
+            video_encoder.frame_encoder, video_encoder.max_frames, video_encoder.image_size
+        )
+        stores = {root: FeatureStore(root, digest) for root in sorted(set(roots))}
+        cached = [stores[root].get(record.id) for root, record in zip(roots, self.records, strict=True)]
+        missing = [i for i, f in enumerate(cached) if f is None]
         was_training = video_encoder.training
         video_encoder.eval()
-        chunks = [
-            video_encoder.encode_frames(self.videos[i : i + batch_size])
-            for i in tqdm(
-                range(0, len(self), batch_size),
-                desc="caching frame features",
-                unit="batch",
-                disable=not progress,
-            )
-        ]
+        for start in tqdm(
+            range(0, len(missing), batch_size),
+            desc="caching frame features",
+            unit="batch",
+            disable=not progress,
+        ):
+            idx = missing[start : start + batch_size]
+            for i, features in zip(idx, video_encoder.encode_frames(self.videos[idx]), strict=True):
+                cached[i] = features
+                stores[roots[i]].put(self.records[i].id, features)
         video_encoder.train(was_training)
-        self.frame_features = torch.cat(chunks) if chunks else None
-        if cache_file is not None and self.frame_features is not None:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_name(cache_file.name + ".tmp")
-            torch.save({"key": self.key(), "features": self.frame_features}, tmp)
-            tmp.replace(cache_file)
+        for store in stores.values():
+            store.save()
+        self.frame_features = torch.stack(cached)
 
     def encode(self, video_encoder: torch.nn.Module, idx: np.ndarray | Sequence[int]) -> torch.Tensor:
         """Clip features (n, D) of the clips at `idx`, from cached frame features when there are some."""

@@ -52,7 +52,7 @@ def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | No
 
     dataset = human_clips(config)
     model = build_model(config.backbone)
-    bank = ClipBank.load(dataset.items, model.video, out / "cache", "human", progress)
+    bank = ClipBank.load(dataset.items, model.video, "human", progress)
     groups = group_by_task(bank.records)
     steps_per_epoch = config.steps_per_epoch or math.ceil(len(bank) / config.batch_size)
     criterion = VideoLanguageContrastiveLoss()
