@@ -65,7 +65,7 @@ def train_concept2robot(config: Concept2RobotConfig, progress: bool = True) -> P
     Loss: cross-entropy over the human tasks, L = mean_i -log softmax(W v_i + b)[y_i].
     """
     out, rng, model = start_run(config)
-    data = load_data(config.human)
+    data = load_data(config)
     baseline = Concept2RobotReward(model, task_instructions([r for _, r in data.human]))
     bank = ClipBank.load(data.human, model.video, "human", progress)
     tasks = list(baseline.task_instructions)

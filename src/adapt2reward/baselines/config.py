@@ -12,7 +12,7 @@ class BaselineConfig(JsonConfig):
     """Fields every trained baseline has.
 
     Data
-        human: dataset folders whose human-domain clips are used.
+        human: dataset folders whose human-domain clips are used; human_tasks: only these tasks (empty: all).
         init: stage-1 checkpoint folder; its backbone (video and text towers) is the starting point.
     Run
         out: output folder (checkpoint, `losses.csv`, frame-feature cache).
@@ -20,6 +20,7 @@ class BaselineConfig(JsonConfig):
     """
 
     human: tuple[str, ...] = ()
+    human_tasks: tuple[str, ...] = ()
     init: str = ""
     out: str = "checkpoints/baseline"
     steps: int = 300

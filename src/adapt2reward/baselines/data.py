@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.baselines.config import BaselineConfig, RobotDataConfig
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.training.robot_split import load_robot_split
+from adapt2reward.training.run_data import load_human_items, load_robot_split
 
 Items = list[tuple[Path, ClipRecord]]
 
@@ -22,26 +22,19 @@ class BaselineData:
     robot_failure: Items
 
 
-def load_data(
-    human: Sequence[str],
-    robot: Sequence[str] = (),
-    tasks: Sequence[str] = (),
-    robot_variants: Sequence[str] = ("train",),
-    heldout_fraction: float = 0.2,
-    seed: int = 0,
-) -> BaselineData:
-    """Human-domain clips of `human`; robot clips of `robot` filtered and split as `training.adapt.train`.
+def load_data(config: BaselineConfig) -> BaselineData:
+    """The human clips of a baseline config and, for a `RobotDataConfig`, its robot training split.
 
-    Robot clips of `tasks` (every task when empty) outside the held-out share and in `robot_variants`;
-    failures of every source are kept. Each robot task must have success clips.
+    The robot clips are split exactly as `training.adapt.train` splits them (same tasks, variants,
+    held-out share and seed); failures of every source are kept.
     """
-    human_items = ClipDataset(list(human), domain="human").items
-    if not human_items:
-        raise ValueError(f"no human-domain clips found in {list(human)}")
-    if not robot:
-        return BaselineData(human_items, [], [])
-    split = load_robot_split(robot, tasks, robot_variants, heldout_fraction, seed)
-    return BaselineData(human_items, split.success, split.failure)
+    human = load_human_items(config.human, config.human_tasks)
+    if not isinstance(config, RobotDataConfig):
+        return BaselineData(human, [], [])
+    split = load_robot_split(
+        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
+    )
+    return BaselineData(human, split.success, split.failure)
 
 
 def task_instructions(records: Sequence[ClipRecord]) -> dict[str, list[str]]:

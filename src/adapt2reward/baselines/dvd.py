@@ -106,9 +106,7 @@ def train_dvd(config: DVDConfig, progress: bool = True) -> Path:
         L = mean_a -log sigmoid(R(a, p)) + mean_a -log(1 - sigmoid(R(a, n)))
     """
     out, rng, model = start_run(config)
-    data = load_data(
-        config.human, config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
-    )
+    data = load_data(config)
     success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress)
     failure = ClipBank.load(data.robot_failure, model.video, "failure", progress)
     baseline = DVDReward(model, task_instructions(success.records), config.num_demos, config.hidden)

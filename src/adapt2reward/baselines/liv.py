@@ -107,9 +107,7 @@ def train_liv(config: LIVConfig, progress: bool = True) -> Path:
     with the InfoNCE the project's symmetric VLC loss (one text per task of the batch, learned scale).
     """
     out, rng, model = start_run(config)
-    data = load_data(
-        config.human, config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
-    )
+    data = load_data(config)
     bank = ClipBank.load(data.human + data.robot_success, model.video, "trajectories", progress)
     groups = group_by_task(bank.records)
     last = model.config.backbone.num_frames - 1

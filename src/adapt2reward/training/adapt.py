@@ -24,7 +24,7 @@ from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
 from adapt2reward.training.loss_log import LossLog
-from adapt2reward.training.robot_split import load_robot_split
+from adapt2reward.training.run_data import load_human_items, load_robot_split
 from adapt2reward.training.setup import (
     build_model,
     resume_run,
@@ -64,7 +64,9 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     failure_items = [it for it in split.failure if failure_source(it[1]) in config.failure_sources]
     if not config.uses_failures:
         failure_items = []
-    human = ClipDataset(list(config.human), domain="human") if config.human else ClipDataset([])
+    human = ClipDataset([])
+    if config.human:
+        human.items = load_human_items(config.human, config.human_tasks)
 
     # Model and objective ------------------------------------------------------------------------------
     use_prompts = config.ablation == "full" and bool(failure_items)

@@ -78,6 +78,8 @@ class TrainConfig(JsonConfig):
     Data
         human, robot: dataset folders; human-domain clips are read from `human`, robot-domain clips
         from `robot`. `tasks`: robot training tasks (empty: every task in the robot data).
+        `human_tasks`: the human tasks used (empty: all), e.g. the robot tasks plus 6 or 9 others for the
+        task-generalization settings.
         `robot_variants`: robot clips used for training (held-out variants stay unseen).
         `heldout_fraction`: share of the robot training clips kept aside (by clip id) for evaluation.
     Method
@@ -99,6 +101,7 @@ class TrainConfig(JsonConfig):
     init: str | None = None
     backbone: dict[str, Any] = field(default_factory=dict)
     tasks: tuple[str, ...] = ()
+    human_tasks: tuple[str, ...] = ()
     robot_variants: tuple[str, ...] = ("train",)
     heldout_fraction: float = 0.2
     ablation: str = "full"

@@ -1,4 +1,8 @@
-"""The robot clips a stage-2 run trains on: its tasks, the training variants, minus the held-out share."""
+"""The clips a stage-2 run (or a baseline) trains on.
+
+Human clips: the human-domain clips of the given folders, optionally of some tasks only. Robot clips: the
+run's tasks in the training variants, minus the held-out share.
+"""
 
 from __future__ import annotations
 
@@ -45,3 +49,11 @@ def load_robot_split(
         if not any(r.task == task for _, r in success):
             raise ValueError(f"robot task {task!r} has no success clips in {list(robot)}")
     return RobotSplit(tasks, success, [it for it in items if not it[1].success], dataset.records)
+
+
+def load_human_items(human: Sequence[str], tasks: Sequence[str] = ()) -> Items:
+    """Human-domain clips of the `human` folders, of `tasks` only when given."""
+    dataset = ClipDataset(list(human), domain="human", task=list(tasks) or None)
+    if not len(dataset):
+        raise ValueError(f"no human-domain clips of tasks {list(tasks) or 'any'} found in {list(human)}")
+    return dataset.items
