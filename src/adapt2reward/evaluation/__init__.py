@@ -1,0 +1,1 @@
+"""Evaluation: planning protocols, offline metrics and the report."""

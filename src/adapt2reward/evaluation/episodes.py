@@ -1,0 +1,122 @@
+"""Run many planning episodes, in parallel worker processes that each own one renderer.
+
+Workers are started with the spawn context and receive the reward functions once, at start-up; a
+`ModelReward` built with a loader loads its model inside each worker. Each worker keeps one `TaskEnv`
+per task and reuses it across episodes (jobs are sorted by task so the renderer is rarely rebuilt).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tqdm import tqdm
+
+from adapt2reward.planning.episode import PlannerConfig, run_episode
+from adapt2reward.planning.rewards import RewardFunction
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    """One episode: a method plans `task` in `variant` from the reset of `seed`."""
+
+    method: str
+    task: str
+    variant: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """A finished episode, JSON-ready (one line of `PROTOCOL.episodes.jsonl`)."""
+
+    method: str
+    task: str
+    variant: str
+    seed: int
+    instruction: str
+    success: bool
+    final_success: bool
+    first_success_step: int | None
+    final_reward: float
+    seconds: float
+    cpu_seconds: float
+    reward_calls: int
+    candidate_scores: list[float]
+    candidate_successes: list[bool]
+    reward_curve: list[float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(methods: Mapping[str, RewardFunction], planner: PlannerConfig, threads: int) -> None:
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read by torch when a lazy reward model imports it
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+    _worker.update(methods=dict(methods), planner=planner, sims={})
+
+
+def _run_job(job: EpisodeJob) -> EpisodeRecord:
+    from adapt2reward.envs.simulator import TaskEnv
+    from adapt2reward.envs.tasks import get_task
+
+    sims = _worker["sims"]
+    if job.task not in sims:
+        sims[job.task] = TaskEnv(job.task, "robot", job.variant, job.seed)
+    sim = sims[job.task]
+    sim.reset(job.seed, domain="robot", variant=job.variant)
+    instruction = get_task(job.task).instructions[0]
+    result = run_episode(sim, _worker["methods"][job.method], instruction, _worker["planner"], job.seed)
+    return EpisodeRecord(
+        method=job.method,
+        task=job.task,
+        variant=job.variant,
+        seed=job.seed,
+        instruction=instruction,
+        success=result.success,
+        final_success=result.final_success,
+        first_success_step=result.first_success_step,
+        final_reward=result.final_reward,
+        seconds=round(result.seconds, 3),
+        cpu_seconds=round(result.cpu_seconds, 3),
+        reward_calls=result.reward_calls,
+        candidate_scores=[round(float(s), 5) for s in result.candidate_scores],
+        candidate_successes=[bool(s) for s in result.candidate_successes],
+        reward_curve=[round(float(s), 5) for s in result.reward_curve],
+    )
+
+
+def run_jobs(
+    jobs: list[EpisodeJob],
+    methods: Mapping[str, RewardFunction],
+    planner: PlannerConfig,
+    workers: int = 1,
+    progress: bool = True,
+) -> Iterator[EpisodeRecord]:
+    """Run every job and yield its record as it finishes (in any order when `workers` > 1)."""
+    unknown = sorted({job.method for job in jobs} - set(methods))
+    if unknown:
+        raise ValueError(f"jobs name unknown methods {unknown}; known: {sorted(methods)}")
+    ordered = sorted(jobs, key=lambda j: (j.task, j.variant, j.seed, j.method))
+    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
+    bar = tqdm(total=len(ordered), desc="episodes", unit="ep", disable=not progress)
+    with bar:
+        if workers <= 1:
+            _init_worker(methods, planner, threads)
+            for record in map(_run_job, ordered):
+                bar.update()
+                yield record
+            return
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(dict(methods), planner, threads)) as pool:
+            for record in pool.imap_unordered(_run_job, ordered):
+                bar.update()
+                yield record

@@ -1,0 +1,224 @@
+"""Evaluation protocols: named JSON configs in `configs/eval/`, run by `run_protocol`.
+
+A protocol holds one or more sweeps; a sweep is a table whose columns are variants (pooled over its
+tasks) or tasks (pooled over its variants). A preset (`configs/eval/presets.json`: quick, full) sets the
+episodes per (task, variant) and the planner. Every method plans the same episodes (same seeds, so the
+same object placements and looks), and `oracle` and `random` are always among the methods.
+
+Output: `OUT/PROTOCOL.json` with, per method, sweep and column (plus `average`, the mean of the
+columns' rates): `success_rate` (MetaWorld's success flag raised during the episode),
+`final_success_rate` (raised at its last step), `successes`, `episodes`, `seeds`; and
+`OUT/PROTOCOL.episodes.jsonl`, one `EpisodeRecord` per line (candidate scores and reward curves for the
+report's plots).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapt2reward.envs.tasks import get_task
+from adapt2reward.envs.variants import get_variant
+from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
+from adapt2reward.planning.cem import CEMConfig
+from adapt2reward.planning.episode import PlannerConfig
+from adapt2reward.planning.plan import PlanSpace
+from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
+
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "eval"
+PROTOCOL_NAMES = ("env-generalization", "task-generalization", "robustness")
+PRESETS_FILE = "presets.json"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One results table: columns `by` variant (pooled over `tasks`) or by task (pooled over `variants`)."""
+
+    by: str
+    tasks: tuple[str, ...]
+    variants: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.by not in ("variant", "task"):
+            raise ValueError(f"a sweep's 'by' must be 'variant' or 'task', got {self.by!r}")
+        if not self.tasks or not self.variants:
+            raise ValueError("a sweep needs at least one task and one variant")
+        for task in self.tasks:
+            get_task(task)
+        for variant in self.variants:
+            get_variant(variant)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.variants if self.by == "variant" else self.tasks
+
+    def cells(self, column: str) -> list[tuple[str, str]]:
+        """The (task, variant) pairs pooled in a column."""
+        if self.by == "variant":
+            return [(task, column) for task in self.tasks]
+        return [(column, variant) for variant in self.variants]
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    name: str
+    description: str
+    sweeps: dict[str, Sweep]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """episodes: per (task, variant) pair, with seeds seed .. seed+episodes-1."""
+
+    name: str
+    episodes: int
+    seed: int
+    planner: PlannerConfig
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FileNotFoundError(f"evaluation config {path} does not exist")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"evaluation config {path} is not valid JSON: {e}") from e
+
+
+def get_protocol(name: str | Path) -> ProtocolConfig:
+    """A protocol by name (`configs/eval/NAME.json`) or from a JSON file path."""
+    path = Path(name)
+    if path.suffix != ".json":
+        if str(name) not in PROTOCOL_NAMES:
+            known = ", ".join(PROTOCOL_NAMES)
+            raise ValueError(f"unknown protocol {name!r}; known: {known}, or a path to a .json file")
+        path = CONFIG_DIR / f"{name}.json"
+    data = _read_json(path)
+    sweeps = {
+        sweep: Sweep(s["by"], tuple(s["tasks"]), tuple(s["variants"])) for sweep, s in data["sweeps"].items()
+    }
+    return ProtocolConfig(path.stem, data.get("description", ""), sweeps)
+
+
+def planner_from_dict(data: Mapping[str, Any]) -> PlannerConfig:
+    """A `PlannerConfig` from its JSON form (`space` and `cem` sub-objects, the rest as fields)."""
+    rest = {k: v for k, v in data.items() if k not in ("space", "cem")}
+    space, cem = PlanSpace(**data.get("space", {})), CEMConfig(**data.get("cem", {}))
+    return PlannerConfig(space=space, cem=cem, **rest)
+
+
+def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> Preset:
+    """A named preset (quick, full) from the presets file."""
+    presets = _read_json(Path(presets_file))
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(presets)}")
+    p = presets[name]
+    if p["episodes"] < 1:
+        raise ValueError(f"preset {name!r}: episodes must be >= 1, got {p['episodes']}")
+    return Preset(name, int(p["episodes"]), int(p["seed"]), planner_from_dict(p["planner"]))
+
+
+def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, RewardFunction]:
+    """`methods` plus `oracle` and `random` (unless given under those names)."""
+    return {"oracle": OracleReward(), "random": RandomReward(), **methods}
+
+
+def plan_jobs(protocol: ProtocolConfig, methods: list[str], episodes: int, seed: int) -> list[EpisodeJob]:
+    """Every episode a protocol needs, each (task, variant, seed, method) once."""
+    cells = {
+        cell for sweep in protocol.sweeps.values() for column in sweep.columns for cell in sweep.cells(column)
+    }
+    return [
+        EpisodeJob(method, task, variant, seed + i)
+        for task, variant in sorted(cells)
+        for i in range(episodes)
+        for method in methods
+    ]
+
+
+def _rate(records: list[EpisodeRecord]) -> dict[str, Any]:
+    successes = sum(r.success for r in records)
+    finals = sum(r.final_success for r in records)
+    return {
+        "success_rate": successes / len(records) if records else None,
+        "final_success_rate": finals / len(records) if records else None,
+        "successes": successes,
+        "episodes": len(records),
+        "seeds": sorted({r.seed for r in records}),
+    }
+
+
+def summarize(protocol: ProtocolConfig, methods: list[str], records: list[EpisodeRecord]) -> dict[str, Any]:
+    """Success rates per method, sweep and column, plus each sweep's `average` over its columns."""
+    by_cell: dict[tuple[str, str, str], list[EpisodeRecord]] = {}
+    for r in records:
+        by_cell.setdefault((r.method, r.task, r.variant), []).append(r)
+    results: dict[str, Any] = {}
+    for method in methods:
+        results[method] = {}
+        for name, sweep in protocol.sweeps.items():
+            columns = {
+                column: [r for cell in sweep.cells(column) for r in by_cell.get((method, *cell), [])]
+                for column in sweep.columns
+            }
+            table = {column: _rate(rs) for column, rs in columns.items()}
+            rates = [c["success_rate"] for c in table.values() if c["success_rate"] is not None]
+            pooled = _rate([r for rs in columns.values() for r in rs])
+            table["average"] = {**pooled, "success_rate": float(np.mean(rates)) if rates else None}
+            results[method][name] = table
+    return results
+
+
+def _mean_per_method(records: list[EpisodeRecord], methods: list[str], field: str) -> dict[str, float]:
+    values = {m: [getattr(r, field) for r in records if r.method == m] for m in methods}
+    return {m: round(float(np.mean(v)), 3) for m, v in values.items() if v}
+
+
+def run_protocol(
+    protocol: str | Path | ProtocolConfig,
+    methods: Mapping[str, RewardFunction],
+    out_dir: str | Path,
+    preset: str | Preset = "quick",
+    episodes: int | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run a protocol for every method (plus oracle and random); write and return `PROTOCOL.json`."""
+    config = protocol if isinstance(protocol, ProtocolConfig) else get_protocol(protocol)
+    chosen = preset if isinstance(preset, Preset) else get_preset(preset)
+    n = chosen.episodes if episodes is None else episodes
+    if n < 1:
+        raise ValueError(f"episodes must be >= 1, got {n}")
+    all_methods = with_reference_methods(methods)
+    names = list(all_methods)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    records: list[EpisodeRecord] = []
+    with (out_dir / f"{config.name}.episodes.jsonl").open("w") as f:
+        jobs = plan_jobs(config, names, n, chosen.seed)
+        for record in run_jobs(jobs, all_methods, chosen.planner, workers, progress):
+            records.append(record)
+            f.write(json.dumps(record.to_dict()) + "\n")
+            f.flush()
+    summary = {
+        "protocol": config.name,
+        "description": config.description,
+        "preset": chosen.name,
+        "episodes_per_cell": n,
+        "planner": asdict(chosen.planner),
+        "sweeps": {name: {"by": s.by, "columns": list(s.columns)} for name, s in config.sweeps.items()},
+        "results": summarize(config, names, records),
+        "seconds_per_episode": _mean_per_method(records, names, "seconds"),
+        "cpu_seconds_per_episode": _mean_per_method(records, names, "cpu_seconds"),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "workers": workers,
+    }
+    (out_dir / f"{config.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

@@ -1,0 +1,187 @@
+"""`a2r report`: REPORT.md and PNG plots from a folder of protocol results.
+
+Reads every `PROTOCOL.json` (and its `PROTOCOL.episodes.jsonl`) that `run_protocol` wrote, plus an
+optional ablation JSON of the form
+`{"title": "...", "columns": ["train", ...], "rows": {"full model": {"train": 0.8, ...}, ...}}`
+(success rates in 0-1; `null` for missing). Writes `REPORT.md` and the plots into the same folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapt2reward.evaluation import report_paper
+from adapt2reward.evaluation.report_plots import plot_reward_curves, plot_score_histograms, plot_success_bars
+
+REPORT_NAME = "REPORT.md"
+REFERENCE_METHODS = ("oracle", "random")
+
+
+def load_results(results_dir: str | Path) -> list[dict[str, Any]]:
+    """Every protocol summary in `results_dir`, in file-name order."""
+    found = []
+    for path in sorted(Path(results_dir).glob("*.json")):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "protocol" in data and "results" in data:
+            found.append(data)
+    return found
+
+
+def load_episodes(results_dir: str | Path, protocol: str) -> list[dict[str, Any]]:
+    path = Path(results_dir) / f"{protocol}.episodes.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _ordered(methods: list[str]) -> list[str]:
+    """Learned methods first, then the references, so the bounds frame the table."""
+    return [m for m in methods if m not in REFERENCE_METHODS] + [m for m in REFERENCE_METHODS if m in methods]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}"
+
+
+def markdown_table(
+    rows: dict[str, dict[str, float | None]], columns: list[str], first: str = "method"
+) -> str:
+    """A markdown table of success rates (rows[name][column] in 0-1) shown as percentages."""
+    lines = [f"| {first} | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [
+        f"| {name} | " + " | ".join(_pct(row.get(c)) for c in columns) + " |" for name, row in rows.items()
+    ]
+    return "\n".join(lines)
+
+
+def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
+    name = summary["protocol"]
+    methods = _ordered(list(summary["results"]))
+    out = [f"## {name}", "", summary.get("description", ""), ""]
+    out.append(
+        f"Preset `{summary['preset']}`: {summary['episodes_per_cell']} episodes per (task, variant), "
+        f"CEM {summary['planner']['cem']['samples']} samples x {summary['planner']['cem']['iterations']} "
+        f"iterations. Success rates in %."
+    )
+    for sweep, spec in summary["sweeps"].items():
+        columns = [*spec["columns"], "average"]
+        table = {m: {c: summary["results"][m][sweep][c]["success_rate"] for c in columns} for m in methods}
+        counts = summary["results"][methods[0]][sweep]
+        episodes = ", ".join(f"{c}: {counts[c]['episodes']}" for c in spec["columns"])
+        out += [
+            "",
+            f"### {sweep}",
+            "",
+            markdown_table(table, columns),
+            "",
+            f"Episodes per column: {episodes}.",
+        ]
+        png = plot_success_bars(table, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
+        out += ["", f"![{name} {sweep}]({png.name})"]
+    out += _paper_section(name)
+    out += _episode_plots(name, results_dir, methods)
+    for key, label in (("seconds_per_episode", "Wall"), ("cpu_seconds_per_episode", "CPU")):
+        if summary.get(key):
+            out += [
+                "",
+                f"{label} time per episode: " + ", ".join(f"{m} {s:.1f} s" for m, s in summary[key].items()),
+            ]
+    return [*out, ""]
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+
+
+def _paper_section(protocol: str) -> list[str]:
+    tables = report_paper.PAPER_TABLES.get(protocol)
+    if not tables:
+        return []
+    status = (
+        ""
+        if report_paper.TRANSCRIBED
+        else (" **PLACEHOLDER: not yet transcribed from the paper; every value is missing.**")
+    )
+    out = ["", f"#### The paper's published numbers ({report_paper.SOURCE}), for orientation only.{status}"]
+    for sweep, rows in tables.items():
+        columns = list(dict.fromkeys(c for row in rows.values() for c in row))
+        out += ["", f"Paper, {sweep}:", "", markdown_table(rows, columns)]
+    return out
+
+
+def _episode_plots(protocol: str, results_dir: Path, methods: list[str]) -> list[str]:
+    episodes = load_episodes(results_dir, protocol)
+    if not episodes:
+        return []
+    scores, curves = {}, {}
+    for m in methods:
+        mine = [e for e in episodes if e["method"] == m]
+        if not mine:
+            continue
+        scores[m] = (
+            np.concatenate([e["candidate_scores"] for e in mine]),
+            np.concatenate([e["candidate_successes"] for e in mine]).astype(bool),
+        )
+        curves[m] = (np.array([e["reward_curve"] for e in mine]), np.array([e["success"] for e in mine]))
+    hist = plot_score_histograms(
+        scores, f"{protocol}: scores of candidate clips", results_dir / f"{protocol}-reward-hist.png"
+    )
+    curve = plot_reward_curves(
+        curves, f"{protocol}: reward over executed episodes", results_dir / f"{protocol}-reward-curves.png"
+    )
+    return [
+        "",
+        "Reward of candidate clips (last CEM iteration), split by MetaWorld's success flag:",
+        "",
+        f"![{protocol} reward histograms]({hist.name})",
+        "",
+        "Reward of the executed episodes' prefixes over time, success vs failure episodes:",
+        "",
+        f"![{protocol} reward curves]({curve.name})",
+    ]
+
+
+def _ablation_section(path: Path) -> list[str]:
+    data = json.loads(path.read_text())
+    rows, columns = data["rows"], list(data["columns"])
+    return [
+        "## " + data.get("title", "Ablation"),
+        "",
+        data.get("note", ""),
+        "",
+        markdown_table(rows, columns),
+        "",
+    ]
+
+
+def build_report(results_dir: str | Path, ablation: str | Path | None = None) -> Path:
+    """Write `REPORT.md` and its PNGs into `results_dir`; returns the report's path.
+
+    `ablation` defaults to `results_dir/ablation.json` when that file exists.
+    """
+    results_dir = Path(results_dir)
+    summaries = load_results(results_dir)
+    if not summaries:
+        raise FileNotFoundError(f"{results_dir} holds no protocol results (PROTOCOL.json from `a2r eval`)")
+    ablation_path = Path(ablation) if ablation else results_dir / "ablation.json"
+    lines = [
+        "# Evaluation report",
+        "",
+        "Success = MetaWorld's own success flag raised during the executed plan. "
+        "`oracle` plans with the simulator's own success flag and dense reward, `random` with noise: "
+        "they bound what a learned reward can give the same search.",
+        "",
+    ]
+    for summary in summaries:
+        lines += _protocol_section(summary, results_dir)
+    if ablation_path.is_file():
+        lines += _ablation_section(ablation_path)
+    elif ablation:
+        raise FileNotFoundError(f"ablation file {ablation_path} does not exist")
+    path = results_dir / REPORT_NAME
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,110 @@
+"""One reward-function signature for every method the planner compares.
+
+A `RewardFunction` scores N candidate clips of one instruction at once:
+`fn(clips uint8 (N, T, H, W, 3), instruction, infos) -> float array (N,)`, higher is better.
+`infos[i]` carries the simulator's own view of candidate i up to the clip's last frame (`final_reward`:
+MetaWorld's dense reward there; `max_reward`: its highest dense reward so far; `success`: whether
+MetaWorld's success flag was raised so far); only the oracle may read it. A function whose
+`uses_frames` is False is handed clips with T = 0, so the planner skips rendering for it. A function
+with a `reseed(seed)` method is reseeded at the start of every episode.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class RewardFunction(Protocol):
+    """Scores clips of one instruction; see the module docstring for the arguments."""
+
+    uses_frames: bool
+
+    def __call__(
+        self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]
+    ) -> np.ndarray: ...
+
+
+class HasReward(Protocol):
+    """Anything with the reward model's batch interface (e.g. `adapt2reward.reward.RewardModel`)."""
+
+    def reward(self, clips: Any, instructions: list[str]) -> Any: ...
+
+
+class OracleReward:
+    """The simulator's own judgement: `success_bonus` if MetaWorld's success flag was raised, plus the
+    highest dense reward reached (shaping for the search). The upper bound a perfect reward gives.
+
+    The dense reward at the last frame alone misleads: a pressed button springs back once the hand
+    leaves, so successful button-press plans often end with a low reward (measured: 2/8 successes with
+    the final dense reward, 7/8 with this score, at 16 samples x 3 iterations).
+    """
+
+    uses_frames = False
+
+    def __init__(self, success_bonus: float = 10.0) -> None:
+        self.success_bonus = success_bonus
+
+    def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
+        return np.array(
+            [self.success_bonus * info["success"] + info["max_reward"] for info in infos], dtype=np.float64
+        )
+
+
+class RandomReward:
+    """Uniform noise: CEM then keeps random plans, the lower bound of the search."""
+
+    uses_frames = False
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def reseed(self, seed: int) -> None:
+        """Restart the noise stream, so an episode's scores depend on its seed alone."""
+        self.rng = np.random.default_rng(zlib.crc32(f"random-reward/{seed}".encode()))
+
+    def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
+        return self.rng.uniform(size=len(infos))
+
+
+class ModelReward:
+    """Adapts a model with `.reward(clips, instructions)` (torch float (B,)) to `RewardFunction`.
+
+    Give either the model itself or a picklable `loader` that builds it (e.g.
+    `functools.partial(RewardModel.load, ckpt_dir)`): with a loader, each worker process loads its own
+    copy on first use and the model is never pickled.
+    """
+
+    uses_frames = True
+
+    def __init__(
+        self,
+        model: HasReward | None = None,
+        loader: Callable[[], HasReward] | None = None,
+    ) -> None:
+        if (model is None) == (loader is None):
+            raise ValueError("give exactly one of model and loader")
+        self._model, self._loader = model, loader
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self._loader is not None:
+            state["_model"] = None
+        return state
+
+    @property
+    def model(self) -> HasReward:
+        if self._model is None:
+            self._model = self._loader()  # type: ignore[misc]
+        return self._model
+
+    def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            out = self.model.reward(clips, [instruction] * len(clips))
+        return torch.as_tensor(out).detach().double().cpu().numpy().reshape(-1)
