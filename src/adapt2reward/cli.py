@@ -200,6 +200,93 @@ def score(
     typer.echo(json.dumps({"reward": reward, "success_probability": probability}))
 
 
+def _methods(
+    checkpoint: Path, name: str, baselines: list[str] | None, extra: list[str] | None
+) -> dict[str, tuple[str, Path]]:
+    """Method name -> (kind, checkpoint): the main checkpoint, `KIND=PATH` baselines, `NAME=PATH` models."""
+    methods = {name: ("adapt2reward", checkpoint)}
+    for spec, default_kind in [(b, None) for b in baselines or []] + [
+        (e, "adapt2reward") for e in extra or []
+    ]:
+        if "=" not in spec:
+            raise ValueError(f"expected NAME=PATH, got {spec!r}")
+        label, path = spec.split("=", 1)
+        methods[label] = (default_kind or label, Path(path))
+    return methods
+
+
+@app.command("eval")
+def evaluate(
+    protocol: Annotated[
+        str,
+        typer.Argument(
+            help="env-generalization, task-generalization, robustness, offline, or a .json protocol."
+        ),
+    ],
+    checkpoint: Annotated[
+        Path, typer.Option(help="Stage-2 checkpoint (its held-out clips serve `offline`).")
+    ],
+    out: Annotated[Path, typer.Option(help="Results folder (PROTOCOL.json is written there).")],
+    name: Annotated[str, typer.Option(help="Name of the checkpoint's row in the tables.")] = "adapt2reward",
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option(help="KIND=PATH of a baseline (zero-shot, dvd, liv, concept2robot); repeatable."),
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option(help="NAME=PATH of another Adapt2Reward checkpoint; repeatable.")
+    ] = None,
+    episodes: Annotated[
+        int | None, typer.Option(help="Episodes per task and variant (default: the preset's).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Parallel episode workers.")] = 1,
+    preset: Annotated[str, typer.Option(help="quick or full.")] = "quick",
+) -> None:
+    """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
+    from adapt2reward.evaluation.runner import run_evaluation
+    from adapt2reward.training.checkpoint import CheckpointError
+
+    try:
+        methods = _methods(checkpoint, name, baseline, model)
+        summary = run_evaluation(protocol, methods, checkpoint, out, episodes, workers, preset)
+    except (ValueError, FileNotFoundError, CheckpointError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Option(help="Results folder written by `a2r eval`.")],
+    ablation: Annotated[
+        Path | None, typer.Option(help="Ablation table JSON (default: RESULTS/ablation.json).")
+    ] = None,
+) -> None:
+    """Gather the results of `a2r eval` into RESULTS/REPORT.md with tables and PNG plots."""
+    from adapt2reward.evaluation.report import build_report
+
+    try:
+        path = build_report(results, ablation)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(f"report: {path}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's data, checkpoints and report.")] = Path(
+        "runs/demo"
+    ),
+    workers: Annotated[int, typer.Option(help="Parallel workers for generation and episodes.")] = 2,
+) -> None:
+    """Small end-to-end run: generate, pretrain, adapt, evaluate (quick preset), report. Resumable."""
+    from adapt2reward.demo import run_demo
+
+    try:
+        path = run_demo(out, workers)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(f"report: {path}")
+
+
 @app.command()
 def serve(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint folder to serve.")],

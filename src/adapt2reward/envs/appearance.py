@@ -17,18 +17,38 @@ from adapt2reward.envs.variants import VariantConfig
 DOMAINS = ("robot", "human")
 
 # Bodies holding the Sawyer arm's link geoms; the hand (`right_hand`, `hand`) and finger pads stay visible.
-ARM_BODIES = frozenset({
-    "controller_box", "pedestal_feet", "torso", "pedestal", "right_arm_base_link", "right_l0", "right_l1",
-    "right_l2", "right_l3", "right_l4", "right_l5", "right_l6", "right_l1_2", "right_l2_2", "right_l4_2",
-    "head", "screen",
-})
+ARM_BODIES = frozenset(
+    {
+        "controller_box",
+        "pedestal_feet",
+        "torso",
+        "pedestal",
+        "right_arm_base_link",
+        "right_l0",
+        "right_l1",
+        "right_l2",
+        "right_l3",
+        "right_l4",
+        "right_l5",
+        "right_l6",
+        "right_l1_2",
+        "right_l2_2",
+        "right_l4_2",
+        "head",
+        "screen",
+    }
+)
 HAND_BODIES = frozenset({"right_hand", "hand", "rightclaw", "rightpad", "leftclaw", "leftpad"})
 TABLE_BODIES = frozenset({"tablelink", "RetainingWall"})
 SKIP_BODIES = frozenset({"mocap"})
 
 # Skin tones (sRGB 0-1) the human domain's end effector takes, jittered per clip.
 SKIN_TONES = (
-    (0.96, 0.80, 0.69), (0.89, 0.67, 0.53), (0.78, 0.57, 0.42), (0.55, 0.38, 0.26), (0.37, 0.25, 0.17),
+    (0.96, 0.80, 0.69),
+    (0.89, 0.67, 0.53),
+    (0.78, 0.57, 0.42),
+    (0.55, 0.38, 0.26),
+    (0.37, 0.25, 0.17),
 )
 # Table colours of the human domain; under the scene's lights they look paler than their values.
 HUMAN_TABLES = ((0.62, 0.62, 0.60), (0.50, 0.55, 0.62), (0.68, 0.62, 0.50), (0.45, 0.50, 0.45))

@@ -56,8 +56,12 @@ def _add_distractors(scene: mujoco.MjvScene, distractors: tuple[Distractor, ...]
         raise RuntimeError(f"scene is full ({scene.maxgeom} geoms) for {len(distractors)} distractors")
     for d in distractors:
         mujoco.mjv_initGeom(
-            scene.geoms[scene.ngeom], d.geom_type, np.asarray(d.size), np.asarray(d.pos),
-            np.eye(3).ravel(), np.asarray(d.rgba, dtype=np.float32),
+            scene.geoms[scene.ngeom],
+            d.geom_type,
+            np.asarray(d.size),
+            np.asarray(d.pos),
+            np.eye(3).ravel(),
+            np.asarray(d.rgba, dtype=np.float32),
         )
         scene.ngeom += 1
 

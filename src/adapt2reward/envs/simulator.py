@@ -144,9 +144,14 @@ class TaskEnv:
         env = self._env
         last = env._last_stable_obs
         return SimState(
-            copy.copy(env.data), env.curr_path_length, env._prev_obs.copy(),
-            None if last is None else last.copy(), env._did_see_sim_exception,
-            self._obs.copy(), self._reward, self._success,
+            copy.copy(env.data),
+            env.curr_path_length,
+            env._prev_obs.copy(),
+            None if last is None else last.copy(),
+            env._did_see_sim_exception,
+            self._obs.copy(),
+            self._reward,
+            self._success,
         )
 
     def set_state(self, state: SimState) -> None:

@@ -1,21 +1,27 @@
-"""Held-out metrics of a stage-2 checkpoint: robot clips of the training tasks that training never saw.
+"""Held-out metrics: how a reward scores robot clips of the training tasks that training never saw.
 
-Those are the held-out share of the training variants (split by clip id) and every clip of the other
-variants in the robot data. Reported: success-vs-failure ROC AUC of the reward and of the success
-probability (overall, per task, per variant), instruction retrieval accuracy of success clips among
-every task's instruction, and the rank correlation of dense rewards with the simulator's progress.
+The held-out clips of a stage-2 checkpoint are the held-out share of its training variants (split by
+clip id) and every clip of the other variants in its robot data. Any reward with `.reward(clips,
+instructions)` can be measured on them, so Adapt2Reward and the baselines are compared on the same clips:
+success-vs-failure ROC AUC of the reward (overall, per task, per variant), of the success probability
+where the model has one, instruction retrieval accuracy of success clips among every task's instruction,
+and the rank correlation of the reward of growing prefixes with the simulator's progress.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.transforms import frame_indices
 from adapt2reward.evaluation.offline_metrics import (
     grouped_success_auc,
     progress_correlation,
@@ -28,58 +34,97 @@ from adapt2reward.training.splits import is_heldout
 from adapt2reward.training.task_catalog import canonical_instructions
 
 
-def heldout_items(config: TrainConfig, tasks: list[str]) -> list:
+@dataclass(frozen=True)
+class HeldoutSet:
+    """Held-out clips (N, T, H, W, 3), their records and progress signals, and every task's instruction."""
+
+    clips: np.ndarray
+    records: list
+    progress: list[np.ndarray]
+    candidates: dict[str, str]
+
+
+def load_heldout(ckpt_dir: str | Path, progress: bool = True) -> HeldoutSet:
+    """The held-out robot clips of a stage-2 checkpoint (see the module docstring)."""
+    saved = read_config(ckpt_dir)
+    config = TrainConfig.from_dict(saved["train"])
+    tasks = saved["tasks"]
     robot = ClipDataset(list(config.robot), domain="robot", task=tasks)
-    return [
+    items = [
         (root, r)
         for root, r in robot.items
         if r.variant not in config.robot_variants or is_heldout(r.id, config.heldout_fraction, config.seed)
     ]
-
-
-def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True, batch_size: int = 64) -> dict[str, Any]:
-    """Metrics of the checkpoint in `ckpt_dir` on its own held-out robot clips."""
-    from adapt2reward.reward.reward_model import RewardModel
-
-    saved = read_config(ckpt_dir)
-    config = TrainConfig.from_dict(saved["train"])
-    tasks = saved["tasks"]
-    items = heldout_items(config, tasks)
-    if not items:
-        return {"clips": 0}
-    model = RewardModel.load(ckpt_dir)
-    records = [r for _, r in items]
     arrays = [
         read_clip_file(root / r.path) for root, r in tqdm(items, desc="held-out clips", disable=not progress)
     ]
-    clips = np.stack([a["frames"] for a in arrays])
-    instructions = [r.instruction for r in records]
-    rewards = model.reward(clips, instructions, batch_size).numpy()
-    probs = model.success_probability(clips, instructions, batch_size).numpy()
-    labels = np.asarray([r.success for r in records])
-
-    human = ClipDataset(list(config.human), domain="human").records if config.human else []
+    records = [r for _, r in items]
+    human = ClipDataset(list(config.human), domain="human", task=list(config.human_tasks) or None).records
     all_tasks = sorted(set(tasks) | {r.task for r in human})
-    candidates = canonical_instructions(all_tasks, records + human)
-    success_rows = np.flatnonzero(labels)
-    retrieval = None
-    if len(success_rows):
-        texts = [candidates[t] for t in all_tasks]
-        scores = model.score_matrix(clips[success_rows], texts, batch_size).numpy()
-        retrieval = retrieval_accuracy(scores, [all_tasks.index(records[i].task) for i in success_rows])
+    return HeldoutSet(
+        clips=np.stack([a["frames"] for a in arrays]) if arrays else np.zeros((0, 1, 1, 1, 3), np.uint8),
+        records=records,
+        progress=[a.get("progress", np.zeros(len(a["frames"]))) for a in arrays],
+        candidates=canonical_instructions(all_tasks, records + human),
+    )
 
-    dense = [model.dense_rewards(clip, text).numpy() for clip, text in zip(clips, instructions, strict=True)]
-    progress_signal = [a.get("progress", np.zeros(len(c))) for a, c in zip(arrays, clips, strict=True)]
-    return {
+
+def prefix_rewards(model: Any, clip: np.ndarray, instruction: str) -> np.ndarray:
+    """Reward of every prefix of a clip; a model's own `dense_rewards` when it has one."""
+    if hasattr(model, "dense_rewards"):
+        return torch.as_tensor(model.dense_rewards(clip, instruction)).numpy()
+    prefixes = np.stack([clip[frame_indices(k, len(clip))] for k in range(1, len(clip) + 1)])
+    return torch.as_tensor(model.reward(prefixes, [instruction] * len(prefixes))).numpy()
+
+
+def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> dict[str, Any]:
+    """Every held-out metric of one reward model on a held-out set."""
+    if not heldout.records:
+        return {"clips": 0}
+    records, clips = heldout.records, heldout.clips
+    instructions = [r.instruction for r in records]
+    labels = np.asarray([r.success for r in records])
+    rewards = torch.as_tensor(model.reward(clips, instructions)).numpy()
+    metrics: dict[str, Any] = {
         "clips": len(records),
         "successes": int(labels.sum()),
         "failures": int((~labels).sum()),
         "reward_auc": success_auc(rewards, labels),
-        "success_probability_auc": success_auc(probs, labels),
         "reward_auc_per_task": grouped_success_auc(rewards, labels, [r.task for r in records]),
         "reward_auc_per_variant": grouped_success_auc(rewards, labels, [r.variant for r in records]),
-        "success_accuracy": float(np.mean((probs > 0.5) == labels)),
-        "retrieval_accuracy": retrieval,
-        "retrieval_candidates": len(all_tasks),
-        "dense_progress_spearman": progress_correlation(dense, progress_signal),
     }
+    if hasattr(model, "success_probability"):
+        probs = torch.as_tensor(model.success_probability(clips, instructions)).numpy()
+        metrics["success_probability_auc"] = success_auc(probs, labels)
+        metrics["success_accuracy"] = float(np.mean((probs > 0.5) == labels))
+    success_rows = np.flatnonzero(labels)
+    tasks = list(heldout.candidates)
+    if len(success_rows):
+        texts = [heldout.candidates[t] for t in tasks]
+        scores = np.stack(
+            [
+                torch.as_tensor(model.reward(clips[success_rows], [t] * len(success_rows))).numpy()
+                for t in texts
+            ],
+            axis=1,
+        )
+        metrics["retrieval_accuracy"] = retrieval_accuracy(
+            scores, [tasks.index(records[i].task) for i in success_rows]
+        )
+    metrics["retrieval_candidates"] = len(tasks)
+    dense = [prefix_rewards(model, clip, text) for clip, text in zip(clips, instructions, strict=True)]
+    metrics["dense_progress_spearman"] = progress_correlation(dense, heldout.progress)
+    return metrics
+
+
+def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
+    """Metrics of the checkpoint in `ckpt_dir` on its own held-out robot clips."""
+    from adapt2reward.reward.reward_model import RewardModel
+
+    return evaluate_rewards(RewardModel.load(ckpt_dir), load_heldout(ckpt_dir, progress))
+
+
+def compare_offline(models: Mapping[str, Any], ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
+    """Held-out metrics of several reward models on the held-out clips of one stage-2 checkpoint."""
+    heldout = load_heldout(ckpt_dir, progress)
+    return {name: evaluate_rewards(model, heldout) for name, model in models.items()}

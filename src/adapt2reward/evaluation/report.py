@@ -47,13 +47,17 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}"
 
 
+def _two_decimals(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
 def markdown_table(
-    rows: dict[str, dict[str, float | None]], columns: list[str], first: str = "method"
+    rows: dict[str, dict[str, float | None]], columns: list[str], first: str = "method", fmt=_pct
 ) -> str:
-    """A markdown table of success rates (rows[name][column] in 0-1) shown as percentages."""
+    """A markdown table of rows[name][column]; values in 0-1 shown as percentages unless `fmt` says else."""
     lines = [f"| {first} | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [
-        f"| {name} | " + " | ".join(_pct(row.get(c)) for c in columns) + " |" for name, row in rows.items()
+        f"| {name} | " + " | ".join(fmt(row.get(c)) for c in columns) + " |" for name, row in rows.items()
     ]
     return "\n".join(lines)
 
@@ -158,6 +162,48 @@ def _ablation_section(path: Path) -> list[str]:
     ]
 
 
+OFFLINE_NAME = "offline.json"
+
+
+def _offline_section(path: Path) -> list[str]:
+    """Held-out clip metrics of every method (from `a2r eval offline`)."""
+    metrics = json.loads(path.read_text())
+    variants = sorted(
+        {v for m in metrics.values() for v in m.get("reward_auc_per_variant", {}) if v != "mean"}
+    )
+    columns = [
+        "reward AUC",
+        *[f"AUC {v}" for v in variants],
+        "success-prob AUC",
+        "retrieval",
+        "dense vs progress",
+    ]
+    rows = {
+        method: {
+            "reward AUC": m.get("reward_auc"),
+            **{f"AUC {v}": m.get("reward_auc_per_variant", {}).get(v) for v in variants},
+            "success-prob AUC": m.get("success_probability_auc"),
+            "retrieval": m.get("retrieval_accuracy"),
+            "dense vs progress": m.get("dense_progress_spearman"),
+        }
+        for method, m in metrics.items()
+    }
+    first = next(iter(metrics.values()), {})
+    return [
+        "## Offline metrics on held-out robot clips",
+        "",
+        f"{first.get('clips', 0)} clips ({first.get('successes', 0)} successes) of the training tasks that "
+        "no method trained on: the held-out share of the training look and every clip of the other looks. "
+        "AUC: success vs failure ranked by the reward (0.5 is chance). Retrieval: share of success clips "
+        "whose "
+        f"best-scoring instruction among {first.get('retrieval_candidates', 0)} tasks is their own. Dense vs "
+        "progress: Spearman correlation of the reward of growing prefixes with MetaWorld's dense reward.",
+        "",
+        markdown_table(rows, columns, fmt=_two_decimals),
+        "",
+    ]
+
+
 def build_report(results_dir: str | Path, ablation: str | Path | None = None) -> Path:
     """Write `REPORT.md` and its PNGs into `results_dir`; returns the report's path.
 
@@ -165,8 +211,11 @@ def build_report(results_dir: str | Path, ablation: str | Path | None = None) ->
     """
     results_dir = Path(results_dir)
     summaries = load_results(results_dir)
-    if not summaries:
-        raise FileNotFoundError(f"{results_dir} holds no protocol results (PROTOCOL.json from `a2r eval`)")
+    offline = results_dir / OFFLINE_NAME
+    if not summaries and not offline.is_file():
+        raise FileNotFoundError(
+            f"{results_dir} holds no results (PROTOCOL.json or offline.json from `a2r eval`)"
+        )
     ablation_path = Path(ablation) if ablation else results_dir / "ablation.json"
     lines = [
         "# Evaluation report",
@@ -176,6 +225,8 @@ def build_report(results_dir: str | Path, ablation: str | Path | None = None) ->
         "they bound what a learned reward can give the same search.",
         "",
     ]
+    if offline.is_file():
+        lines += _offline_section(offline)
     for summary in summaries:
         lines += _protocol_section(summary, results_dir)
     if ablation_path.is_file():

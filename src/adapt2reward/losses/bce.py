@@ -13,7 +13,8 @@ class SuccessBCELoss(nn.Module):
     with y_i = 1 for a success and 0 for a failure clip; a, b are the success head's scale and bias.
     """
 
-    def forward(self, video_features: Tensor, text_features: Tensor, success: Tensor, scale: Tensor,
-                bias: Tensor) -> Tensor:
+    def forward(
+        self, video_features: Tensor, text_features: Tensor, success: Tensor, scale: Tensor, bias: Tensor
+    ) -> Tensor:
         logits = scale * (video_features * text_features).sum(-1) + bias
         return F.binary_cross_entropy_with_logits(logits, success.to(logits.dtype))

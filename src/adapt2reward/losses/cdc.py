@@ -6,8 +6,9 @@ import torch
 from torch import Tensor, nn
 
 
-def _anchor_loss(anchors: Tensor, anchor_tasks: Tensor, others: Tensor, other_tasks: Tensor,
-                 logit_scale: Tensor) -> Tensor | None:
+def _anchor_loss(
+    anchors: Tensor, anchor_tasks: Tensor, others: Tensor, other_tasks: Tensor, logit_scale: Tensor
+) -> Tensor | None:
     log_prob = (logit_scale * anchors @ others.T).log_softmax(dim=1)
     pos = (anchor_tasks[:, None] == other_tasks[None, :]).float()
     n_pos = pos.sum(1)
@@ -28,8 +29,14 @@ class CrossDomainContrastiveLoss(nn.Module):
     s is the logit scale, features are L2-normalised.
     """
 
-    def forward(self, human_features: Tensor, human_tasks: Tensor, robot_features: Tensor,
-                robot_tasks: Tensor, logit_scale: Tensor) -> Tensor:
+    def forward(
+        self,
+        human_features: Tensor,
+        human_tasks: Tensor,
+        robot_features: Tensor,
+        robot_tasks: Tensor,
+        logit_scale: Tensor,
+    ) -> Tensor:
         parts = [
             _anchor_loss(human_features, human_tasks, robot_features, robot_tasks, logit_scale),
             _anchor_loss(robot_features, robot_tasks, human_features, human_tasks, logit_scale),

@@ -45,7 +45,7 @@ class LossConfig:
 
     @classmethod
     def preset(cls, name: str) -> LossConfig:
-        """"full", "no-failure" (CDC + VLC only) or "bce-only" (CDC + VLC + BCE, no failure prompts)."""
+        """ "full", "no-failure" (CDC + VLC only) or "bce-only" (CDC + VLC + BCE, no failure prompts)."""
         if name not in PRESETS:
             raise ValueError(f"preset={name!r}: must be one of {sorted(PRESETS)}")
         return cls(**PRESETS[name])
@@ -70,12 +70,23 @@ class Adapt2RewardLoss(nn.Module):
         self.fvlc = FailureVideoLanguageLoss()
         self.bce = SuccessBCELoss()
 
-    def forward(self, *, logit_scale: Tensor, human_features: Tensor, human_tasks: Tensor,
-                robot_features: Tensor, robot_tasks: Tensor, task_text_features: Tensor,
-                failure_features: Tensor | None = None, failure_tasks: Tensor | None = None,
-                failure_modes: Tensor | None = None, failure_text_features: Tensor | None = None,
-                failure_mode_mask: Tensor | None = None, success_scale: Tensor | None = None,
-                success_bias: Tensor | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+    def forward(
+        self,
+        *,
+        logit_scale: Tensor,
+        human_features: Tensor,
+        human_tasks: Tensor,
+        robot_features: Tensor,
+        robot_tasks: Tensor,
+        task_text_features: Tensor,
+        failure_features: Tensor | None = None,
+        failure_tasks: Tensor | None = None,
+        failure_modes: Tensor | None = None,
+        failure_text_features: Tensor | None = None,
+        failure_mode_mask: Tensor | None = None,
+        success_scale: Tensor | None = None,
+        success_bias: Tensor | None = None,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
         cfg = self.config
         use_prompts = cfg.failure_prompts and failure_text_features is not None
         parts: dict[str, Tensor] = {}
@@ -95,16 +106,24 @@ class Adapt2RewardLoss(nn.Module):
             if failure_modes is None:
                 raise ValueError("failure_modes are required when failure prompts are used")
             success_texts = task_text_features if cfg.fvlc_success_negatives else None
-            parts["fvlc"] = self.fvlc(failure_features, failure_tasks, failure_modes, failure_text_features,
-                                      logit_scale, failure_mode_mask, success_texts)
+            parts["fvlc"] = self.fvlc(
+                failure_features,
+                failure_tasks,
+                failure_modes,
+                failure_text_features,
+                logit_scale,
+                failure_mode_mask,
+                success_texts,
+            )
         if cfg.success_bce and has_failures:
             if success_scale is None or success_bias is None:
                 raise ValueError("success_scale and success_bias (the success head) are required for BCE")
             video = torch.cat([robot_features, failure_features])
             tasks = torch.cat([robot_tasks, failure_tasks])
             success = torch.cat([torch.ones(len(robot_features)), torch.zeros(len(failure_features))])
-            parts["bce"] = self.bce(video, task_text_features[tasks], success.to(video.device), success_scale,
-                                    success_bias)
+            parts["bce"] = self.bce(
+                video, task_text_features[tasks], success.to(video.device), success_scale, success_bias
+            )
 
         total = sum(getattr(cfg, f"{name}_weight") * value for name, value in parts.items())
         return total, parts

@@ -17,9 +17,16 @@ class FailureVideoLanguageLoss(nn.Module):
     where the last sum over success texts t runs only when `success_text_features` is given.
     """
 
-    def forward(self, video_features: Tensor, tasks: Tensor, modes: Tensor, failure_text_features: Tensor,
-                logit_scale: Tensor, mode_mask: Tensor | None = None,
-                success_text_features: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        video_features: Tensor,
+        tasks: Tensor,
+        modes: Tensor,
+        failure_text_features: Tensor,
+        logit_scale: Tensor,
+        mode_mask: Tensor | None = None,
+        success_text_features: Tensor | None = None,
+    ) -> Tensor:
         n, k, d = failure_text_features.shape
         logits = logit_scale * video_features @ failure_text_features.reshape(n * k, d).T
         if mode_mask is not None:

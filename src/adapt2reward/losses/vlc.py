@@ -20,8 +20,14 @@ class VideoLanguageContrastiveLoss(nn.Module):
     L = (L_v2t + L_t2v) / 2.
     """
 
-    def forward(self, video_features: Tensor, labels: Tensor, text_features: Tensor, logit_scale: Tensor,
-                extra_negatives: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        video_features: Tensor,
+        labels: Tensor,
+        text_features: Tensor,
+        logit_scale: Tensor,
+        extra_negatives: Tensor | None = None,
+    ) -> Tensor:
         columns = text_features if extra_negatives is None else torch.cat([text_features, extra_negatives])
         v2t = F.cross_entropy(logit_scale * video_features @ columns.T, labels)
 

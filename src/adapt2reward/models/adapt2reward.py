@@ -26,11 +26,13 @@ def build_towers(cfg: BackboneConfig, prompt_length: int) -> tuple[nn.Module, Vi
 
         clip, tokenizer = load_clip(cfg.hf_clip_path)
         if cfg.embed_dim != clip.config.projection_dim:
-            raise ValueError(f"embed_dim={cfg.embed_dim}: must equal the CLIP projection_dim "
-                             f"{clip.config.projection_dim}")
+            raise ValueError(
+                f"embed_dim={cfg.embed_dim}: must equal the CLIP projection_dim {clip.config.projection_dim}"
+            )
         max_tokens = min(cfg.max_text_tokens, clip.config.text_config.max_position_embeddings - prompt_length)
-        text = CLIPTextEncoder(clip.text_model, clip.text_projection, tokenizer, cfg.text_trainable_layers,
-                               max_tokens)
+        text = CLIPTextEncoder(
+            clip.text_model, clip.text_projection, tokenizer, cfg.text_trainable_layers, max_tokens
+        )
         frames = CLIPFrameEncoder(clip.vision_model, cfg.frame_trainable_blocks)
         visual_proj = clip.visual_projection
     else:
@@ -42,8 +44,16 @@ def build_towers(cfg: BackboneConfig, prompt_length: int) -> tuple[nn.Module, Vi
     if cfg.temporal_depth == 0:
         temporal = MeanPool(frames.feature_dim, cfg.embed_dim, proj=visual_proj)
     else:
-        temporal = TemporalTransformer(frames.feature_dim, cfg.embed_dim, cfg.num_frames, cfg.temporal_depth,
-                                       cfg.temporal_heads, cfg.temporal_width, cfg.temporal_pool, cfg.dropout)
+        temporal = TemporalTransformer(
+            frames.feature_dim,
+            cfg.embed_dim,
+            cfg.num_frames,
+            cfg.temporal_depth,
+            cfg.temporal_heads,
+            cfg.temporal_width,
+            cfg.temporal_pool,
+            cfg.dropout,
+        )
     return text, VideoEncoder(frames, temporal, cfg.image_size, cfg.num_frames)
 
 
@@ -74,8 +84,14 @@ class Adapt2RewardModel(FrozenEvalMixin):
         self.prompts: FailurePrompts | None = None
         if self.task_names:
             init = self._prompt_init() if pc.init == "text" else None
-            self.prompts = FailurePrompts(len(self.task_names), pc.num_modes, pc.prompt_length,
-                                          self.text.hidden_size, init=init, init_std=pc.init_std)
+            self.prompts = FailurePrompts(
+                len(self.task_names),
+                pc.num_modes,
+                pc.prompt_length,
+                self.text.hidden_size,
+                init=init,
+                init_std=pc.init_std,
+            )
         self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / bb.init_temperature)))
         self.success_head = SuccessHead(config.success_init_scale, config.success_init_bias)
         self.train()

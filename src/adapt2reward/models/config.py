@@ -79,27 +79,55 @@ class BackboneConfig:
         _check(self.kind in BACKBONE_KINDS, "kind", self.kind, f"must be one of {BACKBONE_KINDS}")
         _check(
             (self.kind == "hf-clip") == (self.hf_clip_path is not None),
-            "hf_clip_path", self.hf_clip_path, "is required for kind 'hf-clip' and only allowed for it",
+            "hf_clip_path",
+            self.hf_clip_path,
+            "is required for kind 'hf-clip' and only allowed for it",
         )
-        for name in ("embed_dim", "num_frames", "image_size", "temporal_heads", "temporal_width",
-                     "max_text_tokens"):
+        for name in (
+            "embed_dim",
+            "num_frames",
+            "image_size",
+            "temporal_heads",
+            "temporal_width",
+            "max_text_tokens",
+        ):
             _check(getattr(self, name) > 0, name, getattr(self, name), "must be positive")
         for name in ("frame_trainable_blocks", "temporal_depth", "text_trainable_layers"):
             _check(getattr(self, name) >= 0, name, getattr(self, name), "must be >= 0")
         if self.kind == "minilm-efficientnet":
-            _check(self.frame_trainable_blocks <= EFFICIENTNET_BLOCKS, "frame_trainable_blocks",
-                   self.frame_trainable_blocks, f"EfficientNet-Lite0 has {EFFICIENTNET_BLOCKS} blocks")
+            _check(
+                self.frame_trainable_blocks <= EFFICIENTNET_BLOCKS,
+                "frame_trainable_blocks",
+                self.frame_trainable_blocks,
+                f"EfficientNet-Lite0 has {EFFICIENTNET_BLOCKS} blocks",
+            )
         if self.kind != "hf-clip":
-            _check(self.text_trainable_layers <= MINILM_LAYERS, "text_trainable_layers",
-                   self.text_trainable_layers, f"MiniLM-L6 has {MINILM_LAYERS} layers")
-        _check(self.temporal_width % self.temporal_heads == 0, "temporal_width", self.temporal_width,
-               f"must be divisible by temporal_heads={self.temporal_heads}")
-        _check(self.temporal_pool in TEMPORAL_POOLS, "temporal_pool", self.temporal_pool,
-               f"must be one of {TEMPORAL_POOLS}")
+            _check(
+                self.text_trainable_layers <= MINILM_LAYERS,
+                "text_trainable_layers",
+                self.text_trainable_layers,
+                f"MiniLM-L6 has {MINILM_LAYERS} layers",
+            )
+        _check(
+            self.temporal_width % self.temporal_heads == 0,
+            "temporal_width",
+            self.temporal_width,
+            f"must be divisible by temporal_heads={self.temporal_heads}",
+        )
+        _check(
+            self.temporal_pool in TEMPORAL_POOLS,
+            "temporal_pool",
+            self.temporal_pool,
+            f"must be one of {TEMPORAL_POOLS}",
+        )
         _check(0.0 <= self.dropout < 1.0, "dropout", self.dropout, "must be in [0, 1)")
         _check(self.init_temperature > 0, "init_temperature", self.init_temperature, "must be positive")
-        _check(self.max_logit_scale >= 1.0 / self.init_temperature, "max_logit_scale", self.max_logit_scale,
-               f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}")
+        _check(
+            self.max_logit_scale >= 1.0 / self.init_temperature,
+            "max_logit_scale",
+            self.max_logit_scale,
+            f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,13 +159,21 @@ class PromptConfig:
     def __post_init__(self) -> None:
         self.tasks = dict(self.tasks)
         for name, text in self.tasks.items():
-            _check(isinstance(text, str) and text.strip() != "", f"tasks[{name!r}]", text,
-                   "must be a non-empty instruction")
+            _check(
+                isinstance(text, str) and text.strip() != "",
+                f"tasks[{name!r}]",
+                text,
+                "must be a non-empty instruction",
+            )
         _check(self.num_modes >= 1, "num_modes", self.num_modes, "must be >= 1")
         _check(self.prompt_length >= 1, "prompt_length", self.prompt_length, "must be >= 1")
         _check(self.init in PROMPT_INITS, "init", self.init, f"must be one of {PROMPT_INITS}")
-        _check(self.init != "text" or self.init_text.strip() != "", "init_text", self.init_text,
-               "must be non-empty when init='text'")
+        _check(
+            self.init != "text" or self.init_text.strip() != "",
+            "init_text",
+            self.init_text,
+            "must be non-empty when init='text'",
+        )
         _check(self.init_std >= 0, "init_std", self.init_std, "must be >= 0")
 
     @property

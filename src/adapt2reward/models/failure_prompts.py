@@ -14,12 +14,22 @@ class FailurePrompts(nn.Module):
     word embeddings of "failed to", plus N(0, init_std) noise, so the modes of a task differ.
     """
 
-    def __init__(self, num_tasks: int, num_modes: int, prompt_length: int, dim: int,
-                 init: Tensor | None = None, init_std: float = 0.02, seed: int = 0) -> None:
+    def __init__(
+        self,
+        num_tasks: int,
+        num_modes: int,
+        prompt_length: int,
+        dim: int,
+        init: Tensor | None = None,
+        init_std: float = 0.02,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         if num_tasks < 1 or num_modes < 1 or prompt_length < 1:
-            raise ValueError(f"num_tasks={num_tasks}, num_modes={num_modes}, prompt_length={prompt_length}: "
-                             "all must be >= 1")
+            raise ValueError(
+                f"num_tasks={num_tasks}, num_modes={num_modes}, prompt_length={prompt_length}: "
+                "all must be >= 1"
+            )
         shape = (num_tasks, num_modes, prompt_length, dim)
         noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * init_std
         base = torch.zeros(prompt_length, dim)

@@ -55,8 +55,13 @@ class CLIPFrameEncoder(FrozenEvalMixin):
 
     def forward(self, pixels: Tensor) -> Tensor:
         if pixels.shape[-1] != self.input_size or pixels.shape[-2] != self.input_size:
-            pixels = F.interpolate(pixels, size=(self.input_size, self.input_size), mode="bilinear",
-                                   align_corners=False, antialias=True)
+            pixels = F.interpolate(
+                pixels,
+                size=(self.input_size, self.input_size),
+                mode="bilinear",
+                align_corners=False,
+                antialias=True,
+            )
         return self.vision(pixel_values=(pixels - self.mean) / self.std).pooler_output
 
 
@@ -67,8 +72,14 @@ class CLIPTextEncoder(FrozenEvalMixin):
     account for the inserted vectors.
     """
 
-    def __init__(self, text_model: nn.Module, text_projection: nn.Module, tokenizer, trainable_layers: int,
-                 max_tokens: int) -> None:
+    def __init__(
+        self,
+        text_model: nn.Module,
+        text_projection: nn.Module,
+        tokenizer,
+        trainable_layers: int,
+        max_tokens: int,
+    ) -> None:
         super().__init__()
         self.text = text_model
         self.proj = text_projection
@@ -95,8 +106,9 @@ class CLIPTextEncoder(FrozenEvalMixin):
         input_ids = tokens["input_ids"]
         embeds, mask = insert_prompts(self.embed_tokens(input_ids), tokens["attention_mask"], prompts)
         hidden = self.text.embeddings(inputs_embeds=embeds)
-        causal = create_causal_mask(config=self.text.config, inputs_embeds=hidden, attention_mask=mask,
-                                    past_key_values=None)
+        causal = create_causal_mask(
+            config=self.text.config, inputs_embeds=hidden, attention_mask=mask, past_key_values=None
+        )
         hidden = self.text.encoder(inputs_embeds=hidden, attention_mask=causal, is_causal=True)
         hidden = hidden.last_hidden_state
         hidden = self.text.final_layer_norm(hidden)

@@ -12,16 +12,32 @@ class TemporalTransformer(nn.Module):
     Clips may hold fewer frames than `max_frames` (the first positions are used).
     """
 
-    def __init__(self, in_dim: int, out_dim: int, max_frames: int, depth: int, heads: int, width: int,
-                 pool: str = "cls", dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        max_frames: int,
+        depth: int,
+        heads: int,
+        width: int,
+        pool: str = "cls",
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         self.pool = pool
         self.max_frames = max_frames
         self.in_proj = nn.Linear(in_dim, width)
         self.pos = nn.Parameter(torch.randn(max_frames, width) * 0.02)
         self.cls = nn.Parameter(torch.zeros(width)) if pool == "cls" else None
-        layer = nn.TransformerEncoderLayer(width, heads, dim_feedforward=4 * width, dropout=dropout,
-                                           activation="gelu", batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            width,
+            heads,
+            dim_feedforward=4 * width,
+            dropout=dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
         self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(width)
         self.out_proj = nn.Linear(width, out_dim)

@@ -74,8 +74,9 @@ class MiniLMTextEncoder(FrozenEvalMixin):
 
     hidden_size = 384
 
-    def __init__(self, embed_dim: int, trainable_layers: int, max_tokens: int,
-                 path: str | Path | None = None) -> None:
+    def __init__(
+        self, embed_dim: int, trainable_layers: int, max_tokens: int, path: str | Path | None = None
+    ) -> None:
         super().__init__()
         from transformers import AutoModel, AutoTokenizer
 

@@ -16,8 +16,9 @@ class VideoEncoder(FrozenEvalMixin):
     `forward(frames)` equals `forward_from_frame_features(encode_frames(frames))`.
     """
 
-    def __init__(self, frame_encoder: nn.Module, temporal: nn.Module, image_size: int,
-                 max_frames: int) -> None:
+    def __init__(
+        self, frame_encoder: nn.Module, temporal: nn.Module, image_size: int, max_frames: int
+    ) -> None:
         super().__init__()
         self.frame_encoder = frame_encoder
         self.temporal = temporal

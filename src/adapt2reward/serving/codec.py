@@ -65,8 +65,9 @@ def _check_shape(shape: Any, index: int, limits: Limits) -> tuple[int, ...]:
         )
     if shape[0] > limits.max_frames or max(shape[1:3]) > limits.max_side:
         raise RequestError(
-            413, f"clip {index}: shape {list(shape)} exceeds the limits of {limits.max_frames} frames "
-            f"and {limits.max_side} pixels a side"
+            413,
+            f"clip {index}: shape {list(shape)} exceeds the limits of {limits.max_frames} frames "
+            f"and {limits.max_side} pixels a side",
         )
     return tuple(shape)
 

@@ -1,0 +1,64 @@
+"""`a2r eval`: evaluate named reward models on a planning protocol or on held-out clips."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from adapt2reward.evaluation.report import OFFLINE_NAME
+
+OFFLINE = "offline"
+
+
+def load_method(kind: str, path: str | Path) -> Any:
+    """A reward model: an Adapt2Reward checkpoint (`adapt2reward`) or a baseline of `kind`."""
+    if kind == "adapt2reward":
+        from adapt2reward.reward.reward_model import RewardModel
+
+        return RewardModel.load(path)
+    from adapt2reward.baselines import load_reward
+
+    return load_reward(kind, path)
+
+
+def run_evaluation(
+    protocol: str,
+    methods: Mapping[str, tuple[str, str | Path]],
+    checkpoint: str | Path,
+    out: str | Path,
+    episodes: int | None = None,
+    workers: int = 1,
+    preset: str = "quick",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
+
+    `offline` scores the held-out robot clips of `checkpoint` with every method (`OUT/offline.json`);
+    any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`).
+    """
+    for method, (_, path) in methods.items():
+        if not Path(path).is_dir():
+            raise FileNotFoundError(f"checkpoint of {method!r} ({path}) does not exist")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if protocol == OFFLINE:
+        from adapt2reward.evaluation.heldout import compare_offline
+
+        models = {name: load_method(kind, path) for name, (kind, path) in methods.items()}
+        metrics = compare_offline(models, checkpoint, progress)
+        (out / OFFLINE_NAME).write_text(json.dumps(metrics, indent=2) + "\n")
+        return metrics
+
+    from adapt2reward.evaluation.protocols import run_protocol
+    from adapt2reward.planning.rewards import ModelReward
+
+    rewards = {
+        name: ModelReward(loader=functools.partial(load_method, kind, str(path)))
+        for name, (kind, path) in methods.items()
+    }
+    return run_protocol(
+        protocol, rewards, out, preset=preset, episodes=episodes, workers=workers, progress=progress
+    )
