@@ -77,8 +77,22 @@ def test_report_builds_tables_and_plots(tmp_path):
             }
         )
     )
+    offline = {
+        name: {
+            "clips": 10,
+            "successes": 5,
+            "reward_auc": auc,
+            "reward_auc_per_variant": {"train": auc, "mean": auc},
+            "retrieval_accuracy": 0.5,
+            "retrieval_candidates": 4,
+            "dense_progress_spearman": None,
+        }
+        for name, auc in (("adapt2reward", 0.91), ("zero-shot", 0.55))
+    }
+    (tmp_path / "offline.json").write_text(json.dumps(offline))
     report = build_report(tmp_path)
     text = report.read_text()
+    assert "| adapt2reward | 0.91 | 0.91 | — | 0.50 | — |" in text
     rate = summary["results"]["oracle"]["variants"]["train"]["success_rate"]
     assert f"| oracle | {100 * rate:.0f} |" in text
     assert "| no failure prompts | 50 | — |" in text
@@ -90,5 +104,5 @@ def test_report_builds_tables_and_plots(tmp_path):
 
 
 def test_report_without_results_fails_clearly(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no protocol results"):
+    with pytest.raises(FileNotFoundError, match="holds no results"):
         build_report(tmp_path)

@@ -43,13 +43,14 @@ class RobotDataConfig(BaselineConfig):
 
     robot: dataset folders whose robot-domain clips are used. tasks: robot training tasks (empty: every
     task of the robot data). robot_variants: the variants trained on. heldout_fraction: share of robot
-    clips kept aside by clip id (with `seed`, the same clips as stage 2's held-out set).
+    clips kept aside by clip id (with `split_seed`, the same clips as stage 2's held-out set).
     """
 
     robot: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
     robot_variants: tuple[str, ...] = ("train",)
     heldout_fraction: float = 0.2
+    split_seed: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()

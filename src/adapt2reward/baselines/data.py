@@ -32,7 +32,7 @@ def load_data(config: BaselineConfig) -> BaselineData:
     if not isinstance(config, RobotDataConfig):
         return BaselineData(human, [], [])
     split = load_robot_split(
-        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
+        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.split_seed
     )
     return BaselineData(human, split.success, split.failure)
 

@@ -50,10 +50,11 @@ def load_heldout(ckpt_dir: str | Path, progress: bool = True) -> HeldoutSet:
     config = TrainConfig.from_dict(saved["train"])
     tasks = saved["tasks"]
     robot = ClipDataset(list(config.robot), domain="robot", task=tasks)
+    split = (config.heldout_fraction, config.split_seed)
     items = [
         (root, r)
         for root, r in robot.items
-        if r.variant not in config.robot_variants or is_heldout(r.id, config.heldout_fraction, config.seed)
+        if r.variant not in config.robot_variants or is_heldout(r.id, *split)
     ]
     arrays = [
         read_clip_file(root / r.path) for root, r in tqdm(items, desc="held-out clips", disable=not progress)

@@ -58,7 +58,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
 
     # Data ---------------------------------------------------------------------------------------------
     split = load_robot_split(
-        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.seed
+        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.split_seed
     )
     tasks, success_items = split.tasks, split.success
     failure_items = [it for it in split.failure if failure_source(it[1]) in config.failure_sources]

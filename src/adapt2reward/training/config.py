@@ -81,7 +81,8 @@ class TrainConfig(JsonConfig):
         `human_tasks`: the human tasks used (empty: all), e.g. the robot tasks plus 6 or 9 others for the
         task-generalization settings.
         `robot_variants`: robot clips used for training (held-out variants stay unseen).
-        `heldout_fraction`: share of the robot training clips kept aside (by clip id) for evaluation.
+        `heldout_fraction`: share of the robot training clips kept aside (by clip id and `split_seed`, not
+        the training seed, so runs of several seeds are measured on the same held-out clips).
     Method
         `ablation`: "full" (CDC + VLC + fVLC + BCE), "no-failure" (no failure clips: CDC + VLC),
         "bce-only" (failure clips through BCE only, no failure prompts). `num_modes` K (1 to 5) per
@@ -104,6 +105,7 @@ class TrainConfig(JsonConfig):
     human_tasks: tuple[str, ...] = ()
     robot_variants: tuple[str, ...] = ("train",)
     heldout_fraction: float = 0.2
+    split_seed: int = 0
     ablation: str = "full"
     num_modes: int = 3
     choose_k: str = "fixed"
