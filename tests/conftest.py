@@ -3,6 +3,8 @@
 import pytest
 from synthetic import BACKBONE, make_dataset
 
+from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
+from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.training.config import PretrainConfig
 from adapt2reward.training.pretrain import pretrain
 
@@ -28,3 +30,12 @@ def stage1(data, tmp_path_factory):
     )
     pretrain(config, progress=False)
     return out
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    """An untrained reward model with a small from-scratch CNN: fast, for tests of what wraps a model."""
+    backbone = BackboneConfig(
+        kind="minilm-smallcnn", num_frames=4, temporal_depth=1, temporal_width=64, embed_dim=64, dropout=0.0
+    )
+    return RewardModel(Adapt2RewardModel(ModelConfig(backbone=backbone)))

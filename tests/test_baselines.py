@@ -5,6 +5,7 @@ import csv
 import numpy as np
 import pytest
 import torch
+from reward_checks import assert_rejects_bad_clips
 from synthetic import INSTRUCTIONS, render_clip
 
 from adapt2reward.baselines import (
@@ -70,15 +71,7 @@ def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
 def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):
     kind, out = trained
     model = load_reward(kind, out)
-    good = np.zeros((2, 8, 64, 64, 3), np.uint8)
-    with pytest.raises(ValueError, match="uint8"):
-        model.reward(good.astype(np.float32), "close the drawer")
-    with pytest.raises(ValueError, match=r"shape \(B, T, H, W, 3\)"):
-        model.reward(good[0], "close the drawer")
-    with pytest.raises(ValueError, match="empty"):
-        model.reward(good, ["close the drawer", " "])
-    with pytest.raises(ValueError, match="2 clips"):
-        model.reward(good, ["a", "b", "c"])
+    assert_rejects_bad_clips(model)
     other = next(k for k in RANGES if k != kind)
     with pytest.raises(CheckpointError, match=f"not a {other!r} baseline"):
         load_reward(other, out)

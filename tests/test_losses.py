@@ -111,11 +111,21 @@ def batch(aligned: bool, requires_grad: bool = False):
     failure = F.normalize(fail_text[src, fmodes] + noise(15), dim=-1)
     for x in (human, robot, failure, text, fail_text):
         x.requires_grad_(requires_grad)
-    return dict(logit_scale=torch.tensor(10.0), human_features=human, human_tasks=tasks, robot_features=robot,
-                robot_tasks=tasks, task_text_features=text, failure_features=failure, failure_tasks=tasks,
-                failure_modes=fmodes, failure_text_features=fail_text,
-                failure_mode_mask=torch.ones(3, 2, dtype=torch.bool),
-                success_scale=torch.tensor(10.0), success_bias=torch.tensor(-5.0))
+    return dict(
+        logit_scale=torch.tensor(10.0),
+        human_features=human,
+        human_tasks=tasks,
+        robot_features=robot,
+        robot_tasks=tasks,
+        task_text_features=text,
+        failure_features=failure,
+        failure_tasks=tasks,
+        failure_modes=fmodes,
+        failure_text_features=fail_text,
+        failure_mode_mask=torch.ones(3, 2, dtype=torch.bool),
+        success_scale=torch.tensor(10.0),
+        success_bias=torch.tensor(-5.0),
+    )
 
 
 def test_aligned_beats_shuffled_for_every_part():
@@ -135,14 +145,24 @@ def test_gradients_flow_to_all_inputs():
     b = batch(aligned=True, requires_grad=True)
     total, _ = Adapt2RewardLoss()(**b)
     total.backward()
-    for name in ("human_features", "robot_features", "failure_features", "task_text_features",
-                 "failure_text_features"):
+    for name in (
+        "human_features",
+        "robot_features",
+        "failure_features",
+        "task_text_features",
+        "failure_text_features",
+    ):
         assert b[name].grad is not None and b[name].grad.abs().sum() > 0, name
 
 
-@pytest.mark.parametrize(("preset", "parts"), [("full", {"cdc", "vlc", "fvlc", "bce"}),
-                                               ("no-failure", {"cdc", "vlc"}),
-                                               ("bce-only", {"cdc", "vlc", "bce"})])
+@pytest.mark.parametrize(
+    ("preset", "parts"),
+    [
+        ("full", {"cdc", "vlc", "fvlc", "bce"}),
+        ("no-failure", {"cdc", "vlc"}),
+        ("bce-only", {"cdc", "vlc", "bce"}),
+    ],
+)
 def test_presets_switch_parts(preset, parts):
     total, got = Adapt2RewardLoss(LossConfig.preset(preset))(**batch(aligned=True))
     assert set(got) == parts

@@ -124,9 +124,16 @@ def test_small_cnn_backbone():
     assert not m.video.frame_encoder_frozen
 
 
-BAD_BACKBONE = [("kind", "resnet"), ("embed_dim", 0), ("temporal_pool", "max"), ("text_trainable_layers", 7),
-                ("frame_trainable_blocks", 17), ("temporal_width", 250), ("dropout", 1.0),
-                ("hf_clip_path", "x")]
+BAD_BACKBONE = [
+    ("kind", "resnet"),
+    ("embed_dim", 0),
+    ("temporal_pool", "max"),
+    ("text_trainable_layers", 7),
+    ("frame_trainable_blocks", 17),
+    ("temporal_width", 250),
+    ("dropout", 1.0),
+    ("hf_clip_path", "x"),
+]
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_BACKBONE)
@@ -146,11 +153,16 @@ def test_bad_prompt_config_names_field():
         ModelConfig.from_dict({"backbone": {"colour": 1}})
 
 
-@pytest.mark.parametrize("bad", [torch.zeros(2, 3, 64, 64, dtype=torch.uint8),
-                                 torch.zeros(1, 3, 3, 32, 32, dtype=torch.uint8),
-                                 torch.zeros(1, 3, 64, 64, 3, dtype=torch.uint8),
-                                 torch.zeros(1, 9, 3, 64, 64, dtype=torch.uint8),
-                                 torch.zeros(1, 3, 3, 64, 64, dtype=torch.int32)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        torch.zeros(2, 3, 64, 64, dtype=torch.uint8),
+        torch.zeros(1, 3, 3, 32, 32, dtype=torch.uint8),
+        torch.zeros(1, 3, 64, 64, 3, dtype=torch.uint8),
+        torch.zeros(1, 9, 3, 64, 64, dtype=torch.uint8),
+        torch.zeros(1, 3, 3, 64, 64, dtype=torch.int32),
+    ],
+)
 def test_bad_video_raises(model, bad):
     with pytest.raises(ValueError, match="frames must"):
         model.encode_video(bad)

@@ -20,11 +20,25 @@ TASKS = {"drawer-close": "close the drawer", "drawer-open": "open the drawer"}
 def clip_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny-clip")
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()), local_files_only=True)
-    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                num_attention_heads=2, max_position_embeddings=40, bos_token_id=tokenizer.cls_token_id,
-                eos_token_id=tokenizer.sep_token_id, pad_token_id=tokenizer.pad_token_id)
-    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                  image_size=32, patch_size=8)
+    text = dict(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=40,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    vision = dict(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
     torch.manual_seed(0)
     CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(path)
     tokenizer.save_pretrained(path)
@@ -67,14 +81,16 @@ def test_prompts_shapes_and_caching(clip_dir):
 
 
 def test_temporal_transformer_and_round_trip(clip_dir, tmp_path):
-    model = make_model(clip_dir, temporal_depth=1, temporal_width=32, text_trainable_layers=1,
-                       frame_trainable_blocks=1).eval()
+    model = make_model(
+        clip_dir, temporal_depth=1, temporal_width=32, text_trainable_layers=1, frame_trainable_blocks=1
+    ).eval()
     assert not model.video.frame_encoder_frozen
     assert any(p.requires_grad for p in model.text.text.encoder.layers[1].parameters())
     assert not any(p.requires_grad for p in model.text.text.encoder.layers[0].parameters())
     save_file(model.state_dict(), tmp_path / "m.safetensors")
-    other = make_model(clip_dir, temporal_depth=1, temporal_width=32, text_trainable_layers=1,
-                       frame_trainable_blocks=1).eval()
+    other = make_model(
+        clip_dir, temporal_depth=1, temporal_width=32, text_trainable_layers=1, frame_trainable_blocks=1
+    ).eval()
     other.load_state_dict(load_file(tmp_path / "m.safetensors"))
     with torch.no_grad():
         assert torch.equal(model.encode_video(clips()), other.encode_video(clips()))

@@ -8,18 +8,14 @@ from gymnasium.utils.env_checker import check_env
 
 from adapt2reward.envs.gym_env import make_env
 from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
-from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
-from adapt2reward.reward.reward_model import RewardModel
 
 INSTRUCTION = "close the drawer"
 TASK = "drawer-close"
 
 
 @pytest.fixture(scope="module")
-def model():
-    backbone = BackboneConfig(kind="minilm-smallcnn", num_frames=4, temporal_depth=1, temporal_width=64,
-                              embed_dim=64, dropout=0.0)
-    return RewardModel(Adapt2RewardModel(ModelConfig(backbone=backbone)))
+def model(tiny_model):
+    return tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.serving import Limits, create_app, encode_clip, serve
 
@@ -18,10 +17,8 @@ TOKEN = "s3cret"
 
 
 @pytest.fixture(scope="module")
-def model():
-    backbone = BackboneConfig(kind="minilm-smallcnn", num_frames=4, temporal_depth=1, temporal_width=64,
-                              embed_dim=64, dropout=0.0)
-    return RewardModel(Adapt2RewardModel(ModelConfig(backbone=backbone)))
+def model(tiny_model):
+    return tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +28,13 @@ def clips():
 
 @pytest.fixture(scope="module")
 def client(model):
-    app = create_app(model, max_batch=4, max_queue=8, max_body_bytes=2**20,
-                     limits=Limits(max_clips=4, max_frames=16, max_side=128))
+    app = create_app(
+        model,
+        max_batch=4,
+        max_queue=8,
+        max_body_bytes=2**20,
+        limits=Limits(max_clips=4, max_frames=16, max_side=128),
+    )
     with TestClient(app) as client:
         yield client
 
@@ -61,9 +63,10 @@ def test_concurrent_requests_are_batched_and_all_answered(model, clips):
     async def run():
         app = create_app(model, max_batch=8, max_queue=32)
         transport = httpx.ASGITransport(app=app)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+        ):
             body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
             responses = await asyncio.gather(*(http.post("/score", json=body) for _ in range(12)))
             return responses, (await http.get("/health")).json()
@@ -111,9 +114,10 @@ def test_a_full_queue_answers_503(model, clips):
     async def run():
         app = create_app(SlowModel(model.model), max_batch=1, max_queue=1)
         transport = httpx.ASGITransport(app=app)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+        ):
             body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
             return await asyncio.gather(*(http.post("/score", json=body) for _ in range(6)))
 

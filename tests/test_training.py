@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from reward_checks import assert_rejects_bad_clips
 from synthetic import render_clip
 from typer.testing import CliRunner
 
@@ -117,15 +118,7 @@ def test_reward_model_scores_and_round_trips(stage2):
 def test_reward_model_rejects_bad_input(stage2, tmp_path):
     out, _ = stage2
     model = RewardModel.load(out)
-    good = np.zeros((2, 8, 64, 64, 3), np.uint8)
-    with pytest.raises(ValueError, match="uint8"):
-        model.reward(good.astype(np.float32), "close the drawer")
-    with pytest.raises(ValueError, match=r"shape \(B, T, H, W, 3\)"):
-        model.reward(good[0], "close the drawer")
-    with pytest.raises(ValueError, match="empty"):
-        model.reward(good, ["close the drawer", "  "])
-    with pytest.raises(ValueError, match="2 clips"):
-        model.reward(good, ["a", "b", "c"])
+    assert_rejects_bad_clips(model)
 
     other = tmp_path / "other"
     other.mkdir()

@@ -15,6 +15,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# Options that several commands share.
+Epochs = Annotated[int | None, typer.Option(help="Epochs (a larger value extends a finished run).")]
+Seed = Annotated[int | None, typer.Option(help="Random seed.")]
+HumanDirs = Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with human clips.")]
+RobotDirs = Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")]
+InitCkpt = Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")]
+OutCkpt = Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")]
+
 
 def _split(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
@@ -82,14 +90,12 @@ def pretrain(
     data: Annotated[
         list[Path] | None, typer.Option(help="Dataset folder(s) with human-domain clips.")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")] = None,
+    out: OutCkpt = None,
     config: Annotated[Path | None, typer.Option(help="PretrainConfig JSON (see configs/).")] = None,
     ssv2_labels: Annotated[Path | None, typer.Option(help="Something-Something-v2 labels JSON.")] = None,
     ssv2_videos: Annotated[Path | None, typer.Option(help="Folder of SS-V2 <id>.webm videos.")] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Epochs (a larger value extends a finished run).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
 ) -> None:
     """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
     from adapt2reward.training.config import PretrainConfig
@@ -115,17 +121,15 @@ def pretrain(
 @app.command()
 def train(
     config: Annotated[Path | None, typer.Option(help="TrainConfig JSON (see configs/).")] = None,
-    human: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with human clips.")] = None,
-    robot: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")] = None,
-    init: Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")] = None,
+    human: HumanDirs = None,
+    robot: RobotDirs = None,
+    init: InitCkpt = None,
+    out: OutCkpt = None,
     tasks: Annotated[str | None, typer.Option(help="Robot training tasks, comma-separated.")] = None,
     ablation: Annotated[str | None, typer.Option(help="full, no-failure or bce-only.")] = None,
     num_modes: Annotated[int | None, typer.Option("--k", help="Failure modes K per task.")] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Epochs (a larger value extends a finished run).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
     from adapt2reward.training.adapt import train as run
@@ -155,12 +159,12 @@ def train(
 def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
     config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,
-    human: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with human clips.")] = None,
-    robot: Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")] = None,
-    init: Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")] = None,
+    human: HumanDirs = None,
+    robot: RobotDirs = None,
+    init: InitCkpt = None,
     out: Annotated[Path | None, typer.Option(help="Checkpoint folder to write.")] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    seed: Seed = None,
 ) -> None:
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
