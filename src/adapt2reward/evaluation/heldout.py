@@ -78,6 +78,13 @@ def prefix_rewards(model: Any, clip: np.ndarray, instruction: str) -> np.ndarray
     return torch.as_tensor(model.reward(prefixes, [instruction] * len(prefixes))).numpy()
 
 
+def _score_matrix(model: Any, clips: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Rewards (N, n) of every clip for every text; one video encoding when the model can do it."""
+    if hasattr(model, "score_matrix"):
+        return model.score_matrix(clips, texts).numpy()
+    return np.stack([torch.as_tensor(model.reward(clips, [t] * len(clips))).numpy() for t in texts], axis=1)
+
+
 def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> dict[str, Any]:
     """Every held-out metric of one reward model on a held-out set."""
     if not heldout.records:
@@ -101,14 +108,7 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> d
     success_rows = np.flatnonzero(labels)
     tasks = list(heldout.candidates)
     if len(success_rows):
-        texts = [heldout.candidates[t] for t in tasks]
-        scores = np.stack(
-            [
-                torch.as_tensor(model.reward(clips[success_rows], [t] * len(success_rows))).numpy()
-                for t in texts
-            ],
-            axis=1,
-        )
+        scores = _score_matrix(model, clips[success_rows], [heldout.candidates[t] for t in tasks])
         metrics["retrieval_accuracy"] = retrieval_accuracy(
             scores, [tasks.index(records[i].task) for i in success_rows]
         )
