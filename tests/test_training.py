@@ -161,3 +161,27 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
         app, ["score", str(tmp_path / "missing.mp4"), "press it", "--checkpoint", str(out)]
     )
     assert bad.exit_code == 2 and "does not exist" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("changes", "parts"),
+    [
+        ({"ablation": "no-failure"}, {"cdc", "vlc"}),
+        ({"ablation": "bce-only"}, {"cdc", "vlc", "bce"}),
+        ({"num_modes": 1, "failure_sources": ("random",)}, {"cdc", "vlc", "fvlc", "bce"}),
+        ({"num_modes": 4, "choose_k": "silhouette"}, {"cdc", "vlc", "fvlc", "bce"}),
+    ],
+)
+def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):
+    config = _train_config(data, stage1, tmp_path, epochs=1, steps_per_epoch=2, **changes)
+    metrics = train(config, progress=False)
+    rows = _losses(tmp_path / "losses.csv")
+    assert {k for k, v in rows[-1].items() if v not in ("", None)} - {"step", "epoch", "total"} == parts
+    assert metrics["clips"] > 0
+    state = torch.load(tmp_path / "train_state.pt", weights_only=False)
+    if "fvlc" in parts:
+        ks = RewardModel.load(tmp_path).model.prompts.mode_mask.sum(1)
+        assert ((ks >= 1) & (ks <= changes["num_modes"])).all()
+        assert set(np.unique(state["modes"]["labels"])) <= set(range(changes["num_modes"]))
+    else:
+        assert state["modes"] is None

@@ -206,6 +206,9 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
 
 
 def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
+    """Normalised features of the bank's clips at `idx`; (0, D) when there are none (no failure data)."""
+    if len(idx) == 0:
+        return torch.zeros(0, model.config.backbone.embed_dim)
     return F.normalize(bank.encode(model.video, idx), dim=-1)
 
 
