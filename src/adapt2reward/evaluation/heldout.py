@@ -92,7 +92,13 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> d
     records, clips = heldout.records, heldout.clips
     instructions = [r.instruction for r in records]
     labels = np.asarray([r.success for r in records])
-    rewards = torch.as_tensor(model.reward(clips, instructions)).numpy()
+    # one encoding of the clips gives both scores where the model offers it
+    scored = (
+        model.scores(clips, instructions)
+        if hasattr(model, "scores")
+        else (model.reward(clips, instructions),)
+    )
+    rewards = torch.as_tensor(scored[0]).numpy()
     metrics: dict[str, Any] = {
         "clips": len(records),
         "successes": int(labels.sum()),
@@ -101,8 +107,8 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> d
         "reward_auc_per_task": grouped_success_auc(rewards, labels, [r.task for r in records]),
         "reward_auc_per_variant": grouped_success_auc(rewards, labels, [r.variant for r in records]),
     }
-    if hasattr(model, "success_probability"):
-        probs = torch.as_tensor(model.success_probability(clips, instructions)).numpy()
+    if len(scored) == 2:
+        probs = torch.as_tensor(scored[1]).numpy()
         metrics["success_probability_auc"] = success_auc(probs, labels)
         metrics["success_accuracy"] = float(np.mean((probs > 0.5) == labels))
     success_rows = np.flatnonzero(labels)
