@@ -2,7 +2,7 @@
 
 Trains stage 2 from `configs/train.json` with one change at a time (no failure data, BCE only, K = 1..5,
 failure clips from one source only, K chosen by silhouette) and the full method over several seeds, scores
-the held-out clips of the default run with each, and writes `results/ablation.json` (the report's ablation
+their held-out clips (the same for every run: the split has its own seed), and writes `results/ablation.json` (the report's ablation
 table: held-out success-vs-failure AUC per look) and `results/seeds.json` (mean and standard deviation
 over seeds). Each run resumes if interrupted; finished runs are skipped.
 
@@ -18,8 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from adapt2reward.evaluation.heldout import evaluate_rewards, load_heldout
-from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.training.adapt import train
 from adapt2reward.training.config import TrainConfig
 
@@ -39,11 +37,12 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-").replace("--", "-")
 
 
-def run(base: TrainConfig, name: str, changes: dict, out_root: Path) -> Path:
-    out = out_root / slug(name)
+def run(base: TrainConfig, name: str, changes: dict, out_root: Path) -> dict:
+    """Train (or resume) one variant; its held-out metrics, which every run computes on the same clips."""
+    out = Path(base.out) if not changes else out_root / slug(name)
     if not (out / "metrics.json").exists():
         train(TrainConfig.from_dict(base.to_dict() | changes | {"out": str(out)}))
-    return out
+    return json.loads((out / "metrics.json").read_text())
 
 
 def row(metrics: dict) -> dict[str, float | None]:
@@ -59,14 +58,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     args = parser.parse_args()
     base = TrainConfig.from_file(args.config)
-    heldout = load_heldout(base.out)  # every variant is scored on the default run's held-out clips
     chosen = {n: c for n, c in VARIANTS.items() if not args.only or slug(n) in args.only.split(",")}
 
     started = time.perf_counter()
     rows = {}
     for name, changes in chosen.items():
-        ckpt = base.out if not changes else run(base, name, changes, args.out)
-        rows[name] = row(evaluate_rewards(RewardModel.load(ckpt), heldout))
+        rows[name] = row(run(base, name, changes, args.out))
         print(name, {k: None if v is None else round(v, 3) for k, v in rows[name].items()}, flush=True)
     ablation = {
         "title": "Ablations (held-out success-vs-failure ROC AUC x 100, by look)",
@@ -83,8 +80,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s]
     per_seed = {}
     for seed in seeds:
-        ckpt = base.out if seed == base.seed else run(base, f"seed {seed}", {"seed": seed}, args.out)
-        per_seed[seed] = row(evaluate_rewards(RewardModel.load(ckpt), heldout))
+        per_seed[seed] = row(run(base, f"seed {seed}", {} if seed == base.seed else {"seed": seed}, args.out))
     summary = {
         look: {
             "mean": float(np.mean([r[look] for r in per_seed.values()])),
