@@ -4,7 +4,8 @@ Trains stage 2 from `configs/train.json` with one change at a time (no failure d
 failure clips from one source only, K chosen by silhouette) and the full method over several seeds, scores
 their held-out clips (the same for every run: the split has its own seed), and writes
 `results/ablation.json` (the report's ablation table: held-out success-vs-failure AUC per look) and
-`results/seeds.json` (mean and standard deviation over seeds). Each run resumes if interrupted; finished runs are skipped.
+`results/seeds.json` (mean and standard deviation over seeds). Each run resumes if interrupted;
+finished runs are skipped.
 
     python benchmarks/ablations.py [--only no-failure,k1] [--seeds 0,1,2]
 """
