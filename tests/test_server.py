@@ -73,7 +73,8 @@ def test_concurrent_requests_are_batched_and_all_answered(model, clips):
 
     responses, health = asyncio.run(run())
     assert [r.status_code for r in responses] == [200] * 12
-    assert len({r.json()["rewards"][0] for r in responses}) == 1
+    rewards = [r.json()["rewards"][0] for r in responses]
+    assert rewards == pytest.approx([rewards[0]] * 12, abs=1e-5)  # batch size changes only float rounding
     assert health["clips"] == 12 and health["batches"] < 12  # several requests shared a batch
 
 
