@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapt2reward.training.config import JsonConfig, check_positive
+from adapt2reward.json_config import JsonConfig
+from adapt2reward.training.config import check_positive
 
 
 @dataclass(frozen=True)

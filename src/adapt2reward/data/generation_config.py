@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
+
+from adapt2reward.json_config import JsonConfig
 
 # The paper's three robot training tasks; drawer-close is always among them.
 DEFAULT_ROBOT_TASKS = ("drawer-close", "faucet-open", "button-press")
 
 
 @dataclass(frozen=True)
-class GenerationConfig:
+class GenerationConfig(JsonConfig):
     """A data-generation job.
 
     Robot clips: `robot_clips_per_task` per (task, variant), of which `success_fraction` are expert
@@ -65,30 +65,3 @@ class GenerationConfig:
         from adapt2reward.envs.tasks import TASK_NAMES
 
         return self.human_tasks if self.human_tasks is not None else TASK_NAMES
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GenerationConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown generation config keys {unknown}; known: {sorted(known)}")
-        data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**data)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> GenerationConfig:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"generation config {path} does not exist")
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"generation config {path} is not valid JSON: {e}") from e
-        return cls.from_dict(data)
-
-    def override(self, **changes: Any) -> GenerationConfig:
-        """A copy with the given fields replaced; `None` values leave a field as it is."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})

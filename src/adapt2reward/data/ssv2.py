@@ -8,10 +8,10 @@ SS-V2 ships a labels JSON (a list of `{"id", "label", "template", "placeholders"
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from adapt2reward.data.records import ClipRecord, ManifestError
+from adapt2reward.json_config import read_json
 
 
 def template_to_task(template: str) -> str:
@@ -26,14 +26,12 @@ def read_ssv2_labels(labels_json: str | Path, video_dir: str | Path, num_frames:
     evenly spaced frames. A labelled id without its video raises `FileNotFoundError` naming it.
     """
     labels_json, video_dir = Path(labels_json), Path(video_dir)
-    if not labels_json.is_file():
-        raise FileNotFoundError(f"SS-V2 labels file {labels_json} does not exist")
     if not video_dir.is_dir():
         raise FileNotFoundError(f"SS-V2 video folder {video_dir} does not exist")
     try:
-        entries = json.loads(labels_json.read_text())
-    except json.JSONDecodeError as e:
-        raise ManifestError(f"SS-V2 labels file {labels_json} is not valid JSON: {e}") from e
+        entries = read_json(labels_json, "SS-V2 labels file")
+    except ValueError as e:
+        raise ManifestError(str(e)) from e
     if not isinstance(entries, list):
         raise ManifestError(f"SS-V2 labels file {labels_json} must hold a JSON list of videos")
     records = []

@@ -26,6 +26,7 @@ import numpy as np
 from adapt2reward.envs.tasks import get_task
 from adapt2reward.envs.variants import get_variant
 from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
+from adapt2reward.json_config import read_json
 from adapt2reward.planning.cem import CEMConfig
 from adapt2reward.planning.episode import PlannerConfig
 from adapt2reward.planning.plan import PlanSpace
@@ -82,15 +83,6 @@ class Preset:
     planner: PlannerConfig
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise FileNotFoundError(f"evaluation config {path} does not exist")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"evaluation config {path} is not valid JSON: {e}") from e
-
-
 def get_protocol(name: str | Path) -> ProtocolConfig:
     """A protocol by name (`configs/eval/NAME.json`) or from a JSON file path."""
     path = Path(name)
@@ -99,7 +91,7 @@ def get_protocol(name: str | Path) -> ProtocolConfig:
             known = ", ".join(PROTOCOL_NAMES)
             raise ValueError(f"unknown protocol {name!r}; known: {known}, or a path to a .json file")
         path = CONFIG_DIR / f"{name}.json"
-    data = _read_json(path)
+    data = read_json(path, "evaluation config")
     sweeps = {
         sweep: Sweep(s["by"], tuple(s["tasks"]), tuple(s["variants"])) for sweep, s in data["sweeps"].items()
     }
@@ -115,7 +107,7 @@ def planner_from_dict(data: Mapping[str, Any]) -> PlannerConfig:
 
 def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> Preset:
     """A named preset (quick, full) from the presets file."""
-    presets = _read_json(Path(presets_file))
+    presets = read_json(presets_file, "evaluation presets")
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(presets)}")
     p = presets[name]

@@ -15,6 +15,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from adapt2reward.json_config import read_json
+
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 STATE_FILE = "train_state.pt"
@@ -42,15 +44,14 @@ def save_model(ckpt_dir: str | Path, model: torch.nn.Module, config: dict[str, A
 
 
 def read_config(ckpt_dir: str | Path) -> dict[str, Any]:
-    path = Path(ckpt_dir) / CONFIG_FILE
     if not Path(ckpt_dir).is_dir():
         raise CheckpointError(f"checkpoint folder {ckpt_dir} does not exist")
-    if not path.is_file():
+    if not (Path(ckpt_dir) / CONFIG_FILE).is_file():
         raise CheckpointError(f"{ckpt_dir} is not a checkpoint: it has no {CONFIG_FILE}")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f"{path} is not valid JSON: {e}") from e
+        return read_json(Path(ckpt_dir) / CONFIG_FILE, "checkpoint config")
+    except ValueError as e:
+        raise CheckpointError(str(e)) from e
 
 
 def load_model_weights(ckpt_dir: str | Path, model: torch.nn.Module, strict: bool = True) -> None:

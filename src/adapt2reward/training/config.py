@@ -2,46 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
+
+from adapt2reward.json_config import JsonConfig
 
 ABLATIONS = ("full", "no-failure", "bce-only")
 FAILURE_SOURCES = ("random", "near_success")
-
-
-def _tuple_fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-
-
-class JsonConfig:
-    """JSON (de)serialisation shared by the stage configs; unknown keys are an error, not ignored."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]):
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown {cls.__name__} keys {unknown}; known keys: {sorted(known)}")
-        return cls(**_tuple_fields(data))
-
-    @classmethod
-    def from_file(cls, path: str | Path):
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file {path} does not exist")
-        try:
-            return cls.from_dict(json.loads(path.read_text()))
-        except json.JSONDecodeError as e:
-            raise ValueError(f"config file {path} is not valid JSON: {e}") from e
-
-    def override(self, **changes: Any):
-        """A copy with the given fields replaced; `None` leaves a field as it is."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
