@@ -35,3 +35,24 @@ def test_generation_on_ray_matches_local(local_ray, tmp_path):
     assert len(local) == 3 and local == remote
     for r in local:
         assert (tmp_path / "local" / r.path).read_bytes() == (tmp_path / "ray" / r.path).read_bytes()
+
+
+def test_evaluation_episodes_on_ray_match_local(local_ray):
+    from adapt2reward.evaluation.episodes import EpisodeJob, run_jobs
+    from adapt2reward.planning.cem import CEMConfig
+    from adapt2reward.planning.episode import PlannerConfig
+    from adapt2reward.planning.plan import PlanSpace
+    from adapt2reward.planning.rewards import OracleReward, RandomReward
+
+    planner = PlannerConfig(
+        space=PlanSpace(num_waypoints=2, steps_per_waypoint=20),
+        cem=CEMConfig(samples=6, elites=2, iterations=1),
+    )
+    methods = {"oracle": OracleReward(), "random": RandomReward()}
+    jobs = [EpisodeJob(m, "button-press", "train", seed) for m in methods for seed in (0, 1)]
+    key = lambda r: (r.method, r.seed)  # noqa: E731
+    local = sorted(run_jobs(jobs, methods, planner, workers=1, progress=False), key=key)
+    remote = sorted(run_jobs(jobs, methods, planner, workers=2, progress=False, backend="ray"), key=key)
+    assert [(r.method, r.seed, r.success, r.final_reward) for r in local] == [
+        (r.method, r.seed, r.success, r.final_reward) for r in remote
+    ]

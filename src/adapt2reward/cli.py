@@ -244,6 +244,9 @@ def evaluate(
     ] = None,
     workers: Annotated[int, typer.Option(help="Parallel episode workers.")] = 1,
     preset: Annotated[str, typer.Option(help="quick or full.")] = "quick",
+    backend: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
+    ] = "local",
 ) -> None:
     """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
     from adapt2reward.evaluation.runner import run_evaluation
@@ -251,7 +254,9 @@ def evaluate(
 
     try:
         methods = _methods(checkpoint, name, baseline, model)
-        summary = run_evaluation(protocol, methods, checkpoint, out, episodes, workers, preset)
+        summary = run_evaluation(
+            protocol, methods, checkpoint, out, episodes, workers, preset, backend=backend
+        )
     except (ValueError, FileNotFoundError, CheckpointError) as e:
         _fail(str(e))
     typer.echo(json.dumps(summary, indent=2))

@@ -29,5 +29,12 @@ def parallel_map(
 
         yield from ray_map(fn, items, workers)
         return
-    with mp.get_context("spawn").Pool(workers, maxtasksperchild=200) as pool:
+    pool = mp.get_context("spawn").Pool(workers, maxtasksperchild=200)
+    try:
         yield from pool.imap_unordered(fn, items, chunksize=max(1, min(4, len(items) // (4 * workers))))
+        pool.close()  # workers exit after the last job: nothing is left for the interpreter to clean up
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()

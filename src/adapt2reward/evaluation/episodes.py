@@ -7,8 +7,9 @@ per task and reuses it across episodes (jobs are sorted by task so the renderer 
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import hashlib
 import os
+import pickle
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from adapt2reward.distributed.pool import parallel_map
 from adapt2reward.planning.episode import PlannerConfig, run_episode
 from adapt2reward.planning.rewards import RewardFunction
 
@@ -64,6 +66,20 @@ def _init_worker(methods: Mapping[str, RewardFunction], planner: PlannerConfig, 
     _worker.update(methods=dict(methods), planner=planner, sims={})
 
 
+def _run_shipped_job(item: tuple[EpisodeJob, bytes, str]) -> EpisodeRecord:
+    """Run a job in any worker process (local or Ray), setting the process up once per evaluation.
+
+    The methods and planner travel pickled with every job (a `ModelReward` pickles its loader, not its
+    model), and a process rebuilds them only when the evaluation `key` changes, so each process loads
+    each reward model once.
+    """
+    job, setup, key = item
+    if _worker.get("key") != key:
+        _init_worker(*pickle.loads(setup))
+        _worker["key"] = key
+    return _run_job(job)
+
+
 def _run_job(job: EpisodeJob) -> EpisodeRecord:
     from adapt2reward.envs.simulator import TaskEnv
     from adapt2reward.envs.tasks import get_task
@@ -100,23 +116,21 @@ def run_jobs(
     planner: PlannerConfig,
     workers: int = 1,
     progress: bool = True,
+    backend: str = "local",
 ) -> Iterator[EpisodeRecord]:
-    """Run every job and yield its record as it finishes (in any order when `workers` > 1)."""
+    """Run every job and yield its record as it finishes (in any order when `workers` > 1).
+
+    `backend`: "local" (spawned processes on this machine) or "ray" (a Ray cluster), as `parallel_map`.
+    """
     unknown = sorted({job.method for job in jobs} - set(methods))
     if unknown:
         raise ValueError(f"jobs name unknown methods {unknown}; known: {sorted(methods)}")
     ordered = sorted(jobs, key=lambda j: (j.task, j.variant, j.seed, j.method))
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
-    bar = tqdm(total=len(ordered), desc="episodes", unit="ep", disable=not progress)
-    with bar:
-        if workers <= 1:
-            _init_worker(methods, planner, threads)
-            for record in map(_run_job, ordered):
-                bar.update()
-                yield record
-            return
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(dict(methods), planner, threads)) as pool:
-            for record in pool.imap_unordered(_run_job, ordered):
-                bar.update()
-                yield record
+    setup = pickle.dumps((dict(methods), planner, threads))
+    key = hashlib.sha1(setup).hexdigest()
+    items = [(job, setup, key) for job in ordered]
+    with tqdm(total=len(ordered), desc="episodes", unit="ep", disable=not progress) as bar:
+        for record in parallel_map(_run_shipped_job, items, workers, backend):
+            bar.update()
+            yield record

@@ -180,8 +180,12 @@ def run_protocol(
     episodes: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    backend: str = "local",
 ) -> dict[str, Any]:
-    """Run a protocol for every method (plus oracle and random); write and return `PROTOCOL.json`."""
+    """Run a protocol for every method (plus oracle and random); write and return `PROTOCOL.json`.
+
+    Episodes run in `workers` processes on this machine, or as tasks on a Ray cluster (`backend="ray"`).
+    """
     config = protocol if isinstance(protocol, ProtocolConfig) else get_protocol(protocol)
     chosen = preset if isinstance(preset, Preset) else get_preset(preset)
     n = chosen.episodes if episodes is None else episodes
@@ -195,7 +199,7 @@ def run_protocol(
     records: list[EpisodeRecord] = []
     with (out_dir / f"{config.name}.episodes.jsonl").open("w") as f:
         jobs = plan_jobs(config, names, n, chosen.seed)
-        for record in run_jobs(jobs, all_methods, chosen.planner, workers, progress):
+        for record in run_jobs(jobs, all_methods, chosen.planner, workers, progress, backend):
             records.append(record)
             f.write(json.dumps(record.to_dict()) + "\n")
             f.flush()

@@ -33,6 +33,7 @@ def run_evaluation(
     workers: int = 1,
     preset: str = "quick",
     progress: bool = True,
+    backend: str = "local",
 ) -> dict[str, Any]:
     """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
 
