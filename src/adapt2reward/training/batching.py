@@ -73,21 +73,22 @@ class StageTwoSampler:
         self.success = group_by_task(robot_success)
         self.failure = group_by_task(robot_failure)
         self.sizes = (batch_human, batch_success, batch_failure)
+        # Human tasks that the robot also does, and the rest; half the human batch comes from the shared
+        # tasks when both kinds exist, all of it when one kind is missing.
+        self.human_shared = {t: idx for t, idx in self.human.items() if t in self.success}
+        self.human_other = {
+            t: idx for t, idx in self.human.items() if t not in self.success
+        } or self.human_shared
+        both = self.human_shared and len(self.human_shared) < len(self.human)
+        self.n_shared = (batch_human // 2 if both else batch_human) if self.human_shared else 0
         self.rng = np.random.default_rng(seed)
 
     def sample(self) -> BatchIndices:
         b_h, b_r, b_f = self.sizes
-        robot_tasks = set(self.success)
-        shared = {t: idx for t, idx in self.human.items() if t in robot_tasks}
-        n_shared = min(b_h, b_h // 2 if len(shared) < len(self.human) else b_h) if shared else 0
         human = np.concatenate(
             [
-                balanced_draw(shared, n_shared, self.rng),
-                balanced_draw(
-                    {t: i for t, i in self.human.items() if t not in shared} or shared,
-                    b_h - n_shared,
-                    self.rng,
-                ),
+                balanced_draw(self.human_shared, self.n_shared, self.rng),
+                balanced_draw(self.human_other, b_h - self.n_shared, self.rng),
             ]
         ).astype(int)
         return BatchIndices(

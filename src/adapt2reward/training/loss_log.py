@@ -29,9 +29,3 @@ class LossLog:
             if new:
                 writer.writeheader()
             writer.writerow(row)
-
-    def rows(self) -> list[dict[str, str]]:
-        if not self.path.exists():
-            return []
-        with self.path.open() as f:
-            return list(csv.DictReader(f))
