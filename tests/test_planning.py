@@ -1,5 +1,6 @@
 """Planning: bit-exact state restore, CEM, reward adapters, oracle vs random, protocol runs."""
 
+import json
 import pickle
 
 import numpy as np
@@ -132,6 +133,40 @@ def test_run_protocol_writes_results(tmp_path):
     assert cell["episodes"] == 1 and cell["seeds"] == [0] and 0 <= cell["success_rate"] <= 1
     assert (tmp_path / "tiny.json").is_file()
     assert len((tmp_path / "tiny.episodes.jsonl").read_text().splitlines()) == 4
+
+
+def _mark(line: str) -> str:
+    """An episode line stamped so that a rerun can tell it was kept, not replanned."""
+    return json.dumps({**json.loads(line), "seconds": -1.0})
+
+
+def test_interrupted_protocol_run_resumes(tmp_path):
+    sweep = Sweep("variant", ("drawer-close",), ("train",))
+    protocol = ProtocolConfig("tiny", "", {"variants": sweep})
+    planner = PlannerConfig(cem=CEMConfig(samples=4, elites=2, iterations=1))
+    preset = Preset("tiny", 2, 0, planner)
+    unnamed = _ShapeCheckingReward(planner.num_frames, planner.size)  # no identity: never kept
+    run_protocol(protocol, {"unnamed": unnamed}, tmp_path, preset=preset, progress=False)
+    episodes = tmp_path / "tiny.episodes.jsonl"
+    lines = episodes.read_text().splitlines()
+    assert len(lines) == 6
+    # Killed after three episodes, in the middle of writing the fourth.
+    episodes.write_text("\n".join(_mark(line) for line in lines[:3]) + "\n" + lines[3][:20])
+    summary = run_protocol(protocol, {"unnamed": unnamed}, tmp_path, preset=preset, progress=False)
+    again = [json.loads(line) for line in episodes.read_text().splitlines()]
+    assert sorted((r["method"], r["seed"]) for r in again) == sorted(
+        (r["method"], r["seed"]) for r in map(json.loads, lines)
+    )
+    kept = {(r["method"], r["seed"]) for r in again if r["seconds"] == -1.0}
+    expected = {(r["method"], r["seed"]) for r in map(json.loads, lines[:3]) if r["method"] != "unnamed"}
+    assert kept == expected and expected
+    assert summary["results"]["oracle"]["variants"]["train"]["episodes"] == 2
+    # A different planner makes every earlier episode stale.
+    episodes.write_text("\n".join(_mark(line) for line in episodes.read_text().splitlines()) + "\n")
+    other = Preset("tiny", 2, 0, PlannerConfig(cem=CEMConfig(samples=5, elites=2, iterations=1)))
+    run_protocol(protocol, {}, tmp_path, preset=other, progress=False)
+    rerun = [json.loads(line) for line in episodes.read_text().splitlines()]
+    assert len(rerun) == 4 and all(r["seconds"] != -1.0 for r in rerun)
 
 
 class _ShapeCheckingReward:

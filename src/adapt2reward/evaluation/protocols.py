@@ -9,12 +9,17 @@ Output: `OUT/PROTOCOL.json` with, per method, sweep and column (plus `average`, 
 columns' rates): `success_rate` (MetaWorld's success flag raised during the episode),
 `final_success_rate` (raised at its last step), `successes`, `episodes`, `seeds`; and
 `OUT/PROTOCOL.episodes.jsonl`, one `EpisodeRecord` per line (candidate scores and reward curves for the
-report's plots).
+report's plots), written as episodes finish.
+
+An interrupted run resumes: `OUT/PROTOCOL.run.json` records the preset's planner and each method's
+`identity`, and a rerun into the same folder keeps the finished episodes of every method whose identity
+and planner are unchanged (methods without an identity are always rerun).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -134,6 +139,44 @@ def plan_jobs(protocol: ProtocolConfig, methods: list[str], episodes: int, seed:
     ]
 
 
+def _run_identity(preset: Preset, methods: Mapping[str, RewardFunction]) -> dict[str, Any]:
+    return {
+        "planner": json.loads(json.dumps(asdict(preset.planner))),
+        "methods": {name: getattr(fn, "identity", None) for name, fn in methods.items()},
+    }
+
+
+def finished_records(
+    episodes_file: Path, run_file: Path, identity: Mapping[str, Any], jobs: list[EpisodeJob]
+) -> list[EpisodeRecord]:
+    """The episodes of an earlier run into the same folder that this run would repeat exactly.
+
+    Nothing is kept when the planner differs; otherwise a method's episodes are kept when its identity is
+    known and unchanged. A torn last line (a run killed while writing) is dropped.
+    """
+    if not (episodes_file.is_file() and run_file.is_file()):
+        return []
+    before = json.loads(run_file.read_text())
+    if before.get("planner") != identity["planner"]:
+        return []
+    same = {
+        name
+        for name, ident in identity["methods"].items()
+        if ident is not None and before.get("methods", {}).get(name) == ident
+    }
+    wanted = {(j.method, j.task, j.variant, j.seed) for j in jobs if j.method in same}
+    kept: dict[tuple[str, str, str, int], EpisodeRecord] = {}
+    for line in episodes_file.read_text().splitlines():
+        try:
+            record = EpisodeRecord(**json.loads(line))
+        except (json.JSONDecodeError, TypeError):
+            continue
+        key = (record.method, record.task, record.variant, record.seed)
+        if key in wanted:
+            kept[key] = record
+    return list(kept.values())
+
+
 def _rate(records: list[EpisodeRecord]) -> dict[str, Any]:
     successes = sum(r.success for r in records)
     finals = sum(r.final_success for r in records)
@@ -185,6 +228,7 @@ def run_protocol(
     """Run a protocol for every method (plus oracle and random); write and return `PROTOCOL.json`.
 
     Episodes run in `workers` processes on this machine, or as tasks on a Ray cluster (`backend="ray"`).
+    Finished episodes of an earlier, interrupted run into `out_dir` are kept (see the module docstring).
     """
     config = protocol if isinstance(protocol, ProtocolConfig) else get_protocol(protocol)
     chosen = preset if isinstance(preset, Preset) else get_preset(preset)
@@ -196,10 +240,23 @@ def run_protocol(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    records: list[EpisodeRecord] = []
-    with (out_dir / f"{config.name}.episodes.jsonl").open("w") as f:
-        jobs = plan_jobs(config, names, n, chosen.seed)
-        for record in run_jobs(jobs, all_methods, chosen.planner, workers, progress, backend):
+    jobs = plan_jobs(config, names, n, chosen.seed)
+    episodes_file, run_file = out_dir / f"{config.name}.episodes.jsonl", out_dir / f"{config.name}.run.json"
+    identity = _run_identity(chosen, all_methods)
+    records = finished_records(episodes_file, run_file, identity, jobs)
+    done = {(r.method, r.task, r.variant, r.seed) for r in records}
+    todo = [j for j in jobs if (j.method, j.task, j.variant, j.seed) not in done]
+    if records and progress:
+        print(
+            f"resuming {config.name}: {len(records)} of {len(jobs)} episodes already done in {out_dir}",
+            file=sys.stderr,
+        )
+    run_file.write_text(json.dumps(identity, indent=2) + "\n")
+    with episodes_file.open("w") as f:
+        for record in records:
+            f.write(json.dumps(record.to_dict()) + "\n")
+        f.flush()
+        for record in run_jobs(todo, all_methods, chosen.planner, workers, progress, backend):
             records.append(record)
             f.write(json.dumps(record.to_dict()) + "\n")
             f.flush()

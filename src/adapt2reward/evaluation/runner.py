@@ -24,6 +24,15 @@ def load_method(kind: str, path: str | Path) -> Any:
     return load_reward(kind, path)
 
 
+def checkpoint_identity(kind: str, path: str | Path) -> str:
+    """Names a checkpoint's weights: kind, folder, and the weights file's size and modification time."""
+    folder = Path(path).resolve()
+    stamps = sorted(
+        f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in folder.glob("*.safetensors")
+    )
+    return f"{kind}:{folder}:{','.join(stamps)}"
+
+
 def run_evaluation(
     protocol: str,
     methods: Mapping[str, tuple[str, str | Path]],
@@ -38,7 +47,8 @@ def run_evaluation(
     """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
 
     `offline` scores the held-out robot clips of `checkpoint` with every method (`OUT/offline.json`);
-    any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`).
+    any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`),
+    and resumes an interrupted run into the same `out`.
     """
     for method, (_, path) in methods.items():
         if not Path(path).is_dir():
@@ -57,9 +67,18 @@ def run_evaluation(
     from adapt2reward.planning.rewards import ModelReward
 
     rewards = {
-        name: ModelReward(loader=functools.partial(load_method, kind, str(path)))
+        name: ModelReward(
+            loader=functools.partial(load_method, kind, str(path)), identity=checkpoint_identity(kind, path)
+        )
         for name, (kind, path) in methods.items()
     }
     return run_protocol(
-        protocol, rewards, out, preset=preset, episodes=episodes, workers=workers, progress=progress
+        protocol,
+        rewards,
+        out,
+        preset=preset,
+        episodes=episodes,
+        workers=workers,
+        progress=progress,
+        backend=backend,
     )

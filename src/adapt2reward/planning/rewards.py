@@ -6,7 +6,9 @@ A `RewardFunction` scores N candidate clips of one instruction at once:
 MetaWorld's dense reward there; `max_reward`: its highest dense reward so far; `success`: whether
 MetaWorld's success flag was raised so far); only the oracle may read it. A function whose
 `uses_frames` is False is handed clips with T = 0, so the planner skips rendering for it. A function
-with a `reseed(seed)` method is reseeded at the start of every episode.
+with a `reseed(seed)` method is reseeded at the start of every episode. A function's `identity` (a string,
+or None when unknown) names what it computes, so an interrupted evaluation can tell which of its finished
+episodes are still valid.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class OracleReward:
 
     def __init__(self, success_bonus: float = 10.0) -> None:
         self.success_bonus = success_bonus
+        self.identity = f"oracle(success_bonus={success_bonus})"
 
     def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
         return np.array(
@@ -59,6 +62,7 @@ class RandomReward:
     """Uniform noise: CEM then keeps random plans, the lower bound of the search."""
 
     uses_frames = False
+    identity = "random"
 
     def __init__(self, seed: int = 0) -> None:
         self.rng = np.random.default_rng(seed)
@@ -76,7 +80,8 @@ class ModelReward:
 
     Give either the model itself or a picklable `loader` that builds it (e.g.
     `functools.partial(RewardModel.load, ckpt_dir)`): with a loader, each worker process loads its own
-    copy on first use and the model is never pickled.
+    copy on first use and the model is never pickled. `identity` names the model (e.g. its checkpoint and
+    weights' timestamp), so that an interrupted evaluation keeps its finished episodes.
     """
 
     uses_frames = True
@@ -85,10 +90,11 @@ class ModelReward:
         self,
         model: HasReward | None = None,
         loader: Callable[[], HasReward] | None = None,
+        identity: str | None = None,
     ) -> None:
         if (model is None) == (loader is None):
             raise ValueError("give exactly one of model and loader")
-        self._model, self._loader = model, loader
+        self._model, self._loader, self.identity = model, loader, identity
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
