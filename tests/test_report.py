@@ -31,13 +31,13 @@ def _record(method: str, task: str, variant: str, seed: int, rng: np.random.Gene
     )
 
 
-def _fake_results(folder):
+def _fake_results(folder, methods=("adapt2reward", "oracle", "random")):
+    methods = list(methods)
     protocol = ProtocolConfig(
         "env-generalization",
         "fake",
         {"variants": Sweep("variant", ("drawer-close", "button-press"), ("train", "colors"))},
     )
-    methods = ["adapt2reward", "oracle", "random"]
     rng = np.random.default_rng(0)
     records = [
         _record(m, t, v, s, rng)
@@ -101,6 +101,17 @@ def test_report_builds_tables_and_plots(tmp_path):
         png = tmp_path / f"env-generalization-{name}.png"
         assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
         assert f"({png.name})" in text
+
+
+def test_report_shows_training_seeds_as_mean_and_sd(tmp_path):
+    runs = ["adapt2reward", "adapt2reward [seed 1]", "adapt2reward [seed 2]"]
+    summary = _fake_results(tmp_path, [*runs, "dvd", "oracle", "random"])
+    text = build_report(tmp_path).read_text()
+    train = [summary["results"][m]["variants"]["train"]["success_rate"] for m in runs]
+    mean, sd = 100 * np.mean(train), 100 * np.std(train)
+    assert f"| adapt2reward (mean ± sd, 3 seeds) | {mean:.0f} ± {sd:.0f} |" in text
+    assert f"| adapt2reward [seed 2] | {100 * train[2]:.0f} |" in text  # each run listed below
+    assert "| dvd |" in text and "| dvd (mean" not in text
 
 
 def test_report_without_results_fails_clearly(tmp_path):

@@ -4,11 +4,16 @@ Reads every `PROTOCOL.json` (and its `PROTOCOL.episodes.jsonl`) that `run_protoc
 optional ablation JSON of the form
 `{"title": "...", "columns": ["train", ...], "rows": {"full model": {"train": 0.8, ...}, ...}}`
 (success rates in 0-1; `null` for missing). Writes `REPORT.md` and the plots into the same folder.
+
+Several training runs of one method are evaluated under the names `NAME`, `NAME [seed 1]`, `NAME [seed 2]`...
+(e.g. `a2r eval ... --model "adapt2reward [seed 1]=checkpoints/seed-1"`): the tables then show NAME as
+mean ± standard deviation over its runs, with each run's row listed below, and the plots pool them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,8 @@ from adapt2reward.evaluation.report_plots import plot_reward_curves, plot_score_
 
 REPORT_NAME = "REPORT.md"
 REFERENCE_METHODS = ("oracle", "random")
+_SEED_NAME = re.compile(r"^(?P<base>.+) \[seed \d+\]$")
+Cell = float | tuple[float, float] | None  # a rate, or (mean, standard deviation) over training seeds
 
 
 def load_results(results_dir: str | Path) -> list[dict[str, Any]]:
@@ -43,8 +50,45 @@ def _ordered(methods: list[str]) -> list[str]:
     return [m for m in methods if m not in REFERENCE_METHODS] + [m for m in REFERENCE_METHODS if m in methods]
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}"
+def seed_groups(methods: list[str]) -> dict[str, list[str]]:
+    """Methods by training run: `NAME [seed K]` joins `NAME`, in first-seen order."""
+    groups: dict[str, list[str]] = {}
+    for method in methods:
+        match = _SEED_NAME.match(method)
+        groups.setdefault(match["base"] if match else method, []).append(method)
+    return groups
+
+
+def _mean_sd(values: list[float | None]) -> Cell:
+    known = [v for v in values if v is not None]
+    return (float(np.mean(known)), float(np.std(known))) if known else None
+
+
+def _mean(value: Cell) -> float | None:
+    return value[0] if isinstance(value, tuple) else value
+
+
+def _seed_table(
+    rates: dict[str, dict[str, float | None]], groups: dict[str, list[str]], columns: list[str]
+) -> dict[str, dict[str, Cell]]:
+    """One row per method: its rates, or mean ± sd over its training runs when it has several."""
+    table: dict[str, dict[str, Cell]] = {}
+    for base, runs in groups.items():
+        if len(runs) == 1:
+            table[runs[0]] = dict(rates[runs[0]])
+        else:
+            table[f"{base} (mean ± sd, {len(runs)} seeds)"] = {
+                c: _mean_sd([rates[m][c] for m in runs]) for c in columns
+            }
+    return table
+
+
+def _pct(value: Cell) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        return f"{100 * value[0]:.0f} ± {100 * value[1]:.0f}"
+    return f"{100 * value:.0f}"
 
 
 def _two_decimals(value: float | None) -> str:
@@ -52,7 +96,7 @@ def _two_decimals(value: float | None) -> str:
 
 
 def markdown_table(
-    rows: dict[str, dict[str, float | None]], columns: list[str], first: str = "method", fmt=_pct
+    rows: dict[str, dict[str, Cell]], columns: list[str], first: str = "method", fmt=_pct
 ) -> str:
     """A markdown table of rows[name][column]; values in 0-1 shown as percentages unless `fmt` says else."""
     lines = [f"| {first} | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
@@ -71,9 +115,11 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         f"CEM {summary['planner']['cem']['samples']} samples x {summary['planner']['cem']['iterations']} "
         f"iterations. Success rates in %."
     )
+    groups = seed_groups(methods)
     for sweep, spec in summary["sweeps"].items():
         columns = [*spec["columns"], "average"]
-        table = {m: {c: summary["results"][m][sweep][c]["success_rate"] for c in columns} for m in methods}
+        rates = {m: {c: summary["results"][m][sweep][c]["success_rate"] for c in columns} for m in methods}
+        table = _seed_table(rates, groups, columns)
         counts = summary["results"][methods[0]][sweep]
         episodes = ", ".join(f"{c}: {counts[c]['episodes']}" for c in spec["columns"])
         out += [
@@ -84,10 +130,15 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
             "",
             f"Episodes per column: {episodes}.",
         ]
-        png = plot_success_bars(table, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
+        for base, runs in groups.items():
+            if len(runs) > 1:
+                per_run = {m: rates[m] for m in runs}
+                out += ["", f"Each training run of {base}:", "", markdown_table(per_run, columns)]
+        means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
+        png = plot_success_bars(means, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
         out += ["", f"![{name} {sweep}]({png.name})"]
     out += _paper_section(name)
-    out += _episode_plots(name, results_dir, methods)
+    out += _episode_plots(name, results_dir, groups)
     for key, label in (("seconds_per_episode", "Wall"), ("cpu_seconds_per_episode", "CPU")):
         if summary.get(key):
             out += [
@@ -117,13 +168,14 @@ def _paper_section(protocol: str) -> list[str]:
     return out
 
 
-def _episode_plots(protocol: str, results_dir: Path, methods: list[str]) -> list[str]:
+def _episode_plots(protocol: str, results_dir: Path, groups: dict[str, list[str]]) -> list[str]:
+    """Histograms and reward curves per method, the training runs of a method pooled."""
     episodes = load_episodes(results_dir, protocol)
     if not episodes:
         return []
     scores, curves = {}, {}
-    for m in methods:
-        mine = [e for e in episodes if e["method"] == m]
+    for m, runs in groups.items():
+        mine = [e for e in episodes if e["method"] in runs]
         if not mine:
             continue
         scores[m] = (
