@@ -118,3 +118,19 @@ def test_configs_reject_bad_values(config_class, changes, message):
         base.pop("robot")
     with pytest.raises(ValueError, match=message):
         config_class(**(base | changes))
+
+
+def test_baseline_command_trains_on_the_human_tasks_given(data, stage1, tmp_path):
+    from typer.testing import CliRunner
+
+    from adapt2reward.cli import app
+
+    tasks = sorted(INSTRUCTIONS)[:2]
+    args = ["baseline", "concept2robot", "--human", str(data), "--init", str(stage1), "--steps", "2"]
+    result = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "c2r"), "--human-tasks", ",".join(tasks)]
+    )
+    assert result.exit_code == 0, result.output
+    assert load_reward("concept2robot", tmp_path / "c2r").classifier.out_features == 2
+    bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bad"), "--human-tasks", "window-open"])
+    assert bad.exit_code == 2 and "no human-domain clips of tasks ['window-open']" in bad.output

@@ -22,6 +22,9 @@ HumanDirs = Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) wi
 RobotDirs = Annotated[list[Path] | None, typer.Option(help="Dataset folder(s) with robot clips.")]
 InitCkpt = Annotated[Path | None, typer.Option(help="Stage-1 checkpoint to start from.")]
 OutCkpt = Annotated[Path | None, typer.Option(help="Checkpoint folder to create or resume.")]
+HumanTasks = Annotated[
+    str | None, typer.Option(help="Use only these tasks' human clips, comma-separated (default: all).")
+]
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -126,6 +129,7 @@ def train(
     init: InitCkpt = None,
     out: OutCkpt = None,
     tasks: Annotated[str | None, typer.Option(help="Robot training tasks, comma-separated.")] = None,
+    human_tasks: HumanTasks = None,
     ablation: Annotated[str | None, typer.Option(help="full, no-failure or bce-only.")] = None,
     num_modes: Annotated[int | None, typer.Option("--k", help="Failure modes K per task.")] = None,
     epochs: Epochs = None,
@@ -144,6 +148,7 @@ def train(
             init=init,
             out=out,
             tasks=_split(tasks),
+            human_tasks=_split(human_tasks),
             ablation=ablation,
             num_modes=num_modes,
             epochs=epochs,
@@ -160,6 +165,7 @@ def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
     config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,
     human: HumanDirs = None,
+    human_tasks: HumanTasks = None,
     robot: RobotDirs = None,
     init: InitCkpt = None,
     out: Annotated[Path | None, typer.Option(help="Checkpoint folder to write.")] = None,
@@ -175,7 +181,15 @@ def baseline(
     try:
         robot = robot if kind != "concept2robot" else None
         cfg = _config(
-            entry.config_class, config, human=human, robot=robot, init=init, out=out, steps=steps, seed=seed
+            entry.config_class,
+            config,
+            human=human,
+            human_tasks=_split(human_tasks),
+            robot=robot,
+            init=init,
+            out=out,
+            steps=steps,
+            seed=seed,
         )
         path = entry.train(cfg)
     except (ValueError, FileNotFoundError) as e:
