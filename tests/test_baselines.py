@@ -134,3 +134,17 @@ def test_baseline_command_trains_on_the_human_tasks_given(data, stage1, tmp_path
     assert load_reward("concept2robot", tmp_path / "c2r").classifier.out_features == 2
     bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bad"), "--human-tasks", "window-open"])
     assert bad.exit_code == 2 and "no human-domain clips of tasks ['window-open']" in bad.output
+
+
+def test_eval_tells_baseline_checkpoints_from_adapt2reward_ones(trained, stage1):
+    from adapt2reward.cli import _methods
+    from adapt2reward.evaluation.runner import checkpoint_kind
+
+    kind, out = trained
+    assert checkpoint_kind(out) == kind and checkpoint_kind(stage1) == "adapt2reward"
+    methods = _methods(stage1, "main", [f"zero-shot={stage1}"], [f"{kind} (setting B)={out}"])
+    assert methods == {
+        "main": ("adapt2reward", stage1),
+        "zero-shot": ("zero-shot", stage1),
+        f"{kind} (setting B)": (kind, out),
+    }

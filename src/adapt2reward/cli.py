@@ -221,15 +221,16 @@ def score(
 def _methods(
     checkpoint: Path, name: str, baselines: list[str] | None, extra: list[str] | None
 ) -> dict[str, tuple[str, Path]]:
-    """Method name -> (kind, checkpoint): the main checkpoint, `KIND=PATH` baselines, `NAME=PATH` models."""
+    """Method name -> (kind, checkpoint): the main checkpoint, `KIND=PATH` baselines, `NAME=PATH` models
+    (an Adapt2Reward checkpoint or a trained baseline, told apart by the checkpoint's config)."""
+    from adapt2reward.evaluation.runner import checkpoint_kind
+
     methods = {name: ("adapt2reward", checkpoint)}
-    for spec, default_kind in [(b, None) for b in baselines or []] + [
-        (e, "adapt2reward") for e in extra or []
-    ]:
+    for spec, is_baseline in [(b, True) for b in baselines or []] + [(e, False) for e in extra or []]:
         if "=" not in spec:
-            raise ValueError(f"expected NAME=PATH, got {spec!r}")
+            raise ValueError(f"expected {'KIND' if is_baseline else 'NAME'}=PATH, got {spec!r}")
         label, path = spec.split("=", 1)
-        methods[label] = (default_kind or label, Path(path))
+        methods[label] = (label if is_baseline else checkpoint_kind(path), Path(path))
     return methods
 
 
@@ -251,7 +252,11 @@ def evaluate(
         typer.Option(help="KIND=PATH of a baseline (zero-shot, dvd, liv, concept2robot); repeatable."),
     ] = None,
     model: Annotated[
-        list[str] | None, typer.Option(help="NAME=PATH of another Adapt2Reward checkpoint; repeatable.")
+        list[str] | None,
+        typer.Option(
+            help="NAME=PATH of another checkpoint, Adapt2Reward or a trained baseline (a seed, an ablation, "
+            "another data setting); repeatable. Name training seeds 'NAME [seed K]' to get mean ± sd."
+        ),
     ] = None,
     episodes: Annotated[
         int | None, typer.Option(help="Episodes per task and variant (default: the preset's).")

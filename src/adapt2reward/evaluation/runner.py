@@ -24,6 +24,14 @@ def load_method(kind: str, path: str | Path) -> Any:
     return load_reward(kind, path)
 
 
+def checkpoint_kind(path: str | Path) -> str:
+    """`adapt2reward`, or the baseline kind a trained baseline's `config.json` records."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return "adapt2reward"  # loading reports what is missing
+    return json.loads(config.read_text()).get("baseline") or "adapt2reward"
+
+
 def checkpoint_identity(kind: str, path: str | Path) -> str:
     """Names a checkpoint's weights: kind, folder, and the weights file's size and modification time."""
     folder = Path(path).resolve()
