@@ -96,7 +96,7 @@ def test_report_builds_tables_and_plots(tmp_path):
     rate = summary["results"]["oracle"]["variants"]["train"]["success_rate"]
     assert f"| oracle | {100 * rate:.0f} |" in text
     assert "| no failure prompts | 50 | — |" in text
-    assert "PLACEHOLDER" in text  # the paper's numbers are marked as not transcribed
+    assert "not checked against the paper" in text  # the paper's numbers say where they come from
     for name in ("variants-success", "reward-hist", "reward-curves"):
         png = tmp_path / f"env-generalization-{name}.png"
         assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"

@@ -156,12 +156,9 @@ def _paper_section(protocol: str) -> list[str]:
     tables = report_paper.PAPER_TABLES.get(protocol)
     if not tables:
         return []
-    status = (
-        ""
-        if report_paper.TRANSCRIBED
-        else (" **PLACEHOLDER: not yet transcribed from the paper; every value is missing.**")
-    )
-    out = ["", f"#### The paper's published numbers ({report_paper.SOURCE}), for orientation only.{status}"]
+    out = ["", f"#### The paper's published numbers ({report_paper.SOURCE}), for orientation only."]
+    if protocol in report_paper.NOTES:
+        out += ["", report_paper.NOTES[protocol]]
     for sweep, rows in tables.items():
         columns = list(dict.fromkeys(c for row in rows.values() for c in row))
         out += ["", f"Paper, {sweep}:", "", markdown_table(rows, columns)]
