@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from adapt2reward.evaluation.episodes import EpisodeRecord
+from adapt2reward.evaluation.paired import paired_comparison
 from adapt2reward.evaluation.protocols import ProtocolConfig, Sweep, summarize
 from adapt2reward.evaluation.report import build_report
 
@@ -96,6 +97,7 @@ def test_report_builds_tables_and_plots(tmp_path):
     rate = summary["results"]["oracle"]["variants"]["train"]["success_rate"]
     assert f"| oracle | {100 * rate:.0f} |" in text
     assert "| no failure prompts | 50 | — |" in text
+    assert "Paired with `adapt2reward`" in text and "| oracle | 12 |" in text
     assert "not checked against the paper" in text  # the paper's numbers say where they come from
     for name in ("variants-success", "reward-hist", "reward-curves"):
         png = tmp_path / f"env-generalization-{name}.png"
@@ -112,6 +114,21 @@ def test_report_shows_training_seeds_as_mean_and_sd(tmp_path):
     assert f"| adapt2reward (mean ± sd, 3 seeds) | {mean:.0f} ± {sd:.0f} |" in text
     assert f"| adapt2reward [seed 2] | {100 * train[2]:.0f} |" in text  # each run listed below
     assert "| dvd |" in text and "| dvd (mean" not in text
+
+
+def test_paired_comparison_counts_episodes_one_method_solved():
+    outcomes = {"a": [1, 1, 1, 0, 1], "b": [0, 0, 1, 0]}  # b never ran seed 4: not paired
+    episodes = [
+        {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "success": bool(v)}
+        for m, values in outcomes.items()
+        for i, v in enumerate(values)
+    ]
+    c = paired_comparison(episodes, "a", "b")
+    assert (c["episodes"], c["wins"], c["losses"], c["difference"]) == (4, 2, 0, 0.5)
+    assert c["p_value"] == pytest.approx(0.5)  # P(X in {0, 2}), X ~ Binomial(2, 1/2)
+    assert c["ci95"][0] < 0.5 < c["ci95"][1]
+    with pytest.raises(ValueError, match="share no episodes"):
+        paired_comparison(episodes, "a", "c")
 
 
 def test_report_without_results_fails_clearly(tmp_path):

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from adapt2reward.evaluation import report_paper
+from adapt2reward.evaluation.paired import paired_comparison
 from adapt2reward.evaluation.report_plots import plot_reward_curves, plot_score_histograms, plot_success_bars
 
 REPORT_NAME = "REPORT.md"
@@ -116,6 +117,7 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         f"iterations. Success rates in %."
     )
     groups = seed_groups(methods)
+    records = load_episodes(results_dir, name)
     for sweep, spec in summary["sweeps"].items():
         columns = [*spec["columns"], "average"]
         rates = {m: {c: summary["results"][m][sweep][c]["success_rate"] for c in columns} for m in methods}
@@ -134,6 +136,8 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
             if len(runs) > 1:
                 per_run = {m: rates[m] for m in runs}
                 out += ["", f"Each training run of {base}:", "", markdown_table(per_run, columns)]
+        key = "variant" if spec["by"] == "variant" else "task"
+        out += _paired_section([r for r in records if r[key] in spec["columns"]], methods)
         means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
         png = plot_success_bars(means, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
         out += ["", f"![{name} {sweep}]({png.name})"]
@@ -146,6 +150,30 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
                 f"{label} time per episode: " + ", ".join(f"{m} {s:.1f} s" for m, s in summary[key].items()),
             ]
     return [*out, ""]
+
+
+def _paired_section(episodes: list[dict[str, Any]], methods: list[str]) -> list[str]:
+    """The first method against every other, episode by episode (see `evaluation.paired`)."""
+    main, others = methods[0], [m for m in methods[1:] if any(e["method"] == m for e in episodes)]
+    if not others or not any(e["method"] == main for e in episodes):
+        return []
+    lines = [
+        "",
+        f"Paired with `{main}` over the same episodes (difference = {main} minus the other, in points; "
+        "95% CI from the paired differences; p: exact two-sided sign test on the episodes only one solved):",
+        "",
+        f"| compared with | episodes | only {main} solved | only the other solved | difference | 95% CI "
+        "| p |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for other in others:
+        c = paired_comparison(episodes, main, other)
+        low, high = c["ci95"]
+        lines.append(
+            f"| {other} | {c['episodes']} | {c['wins']} | {c['losses']} | {100 * c['difference']:+.0f} | "
+            f"[{100 * low:+.0f}, {100 * high:+.0f}] | {c['p_value']:.2g} |"
+        )
+    return lines
 
 
 def _slug(text: str) -> str:
