@@ -23,7 +23,7 @@ from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.models import Adapt2RewardModel
-from adapt2reward.reward.reward_model import Clips
+from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.setup import trainable_parameters
@@ -83,7 +83,9 @@ class LIVReward(BaselineReward):
         return {}
 
     @torch.no_grad()
-    def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> Tensor:
+    def reward(
+        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
+    ) -> Tensor:
         """Cosine similarity (B,) of each clip's last frame with its instruction."""
         last = self.video(clips)[:, -1:]
         texts = self.instructions(instructions, len(last))

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from adapt2reward.data.transforms import to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
-from adapt2reward.reward.reward_model import Clips, check_instructions
+from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips, check_instructions
 from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 
 
@@ -61,7 +61,9 @@ class BaselineReward(nn.Module):
     def spec(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def reward(self, clips: Clips, instructions: str | Sequence[str], batch_size: int = 64) -> Tensor:
+    def reward(
+        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
+    ) -> Tensor:
         """Reward (B,) float32 of each uint8 clip (B, T, H, W, 3) for its instruction."""
         raise NotImplementedError
 
@@ -76,7 +78,7 @@ class BaselineReward(nn.Module):
         return check_instructions(instructions, n)
 
     @torch.no_grad()
-    def clip_features(self, video: Tensor, batch_size: int = 64) -> Tensor:
+    def clip_features(self, video: Tensor, batch_size: int = VIDEO_BATCH) -> Tensor:
         """Normalised clip features (B, D) of a video tensor, in batches."""
         return torch.cat(
             [self.backbone.encode_video(video[i : i + batch_size]) for i in range(0, len(video), batch_size)]

@@ -85,7 +85,7 @@ def _score_matrix(model: Any, clips: np.ndarray, texts: list[str]) -> np.ndarray
     return np.stack([torch.as_tensor(model.reward(clips, [t] * len(clips))).numpy() for t in texts], axis=1)
 
 
-def evaluate_rewards(model: Any, heldout: HeldoutSet, batch_size: int = 64) -> dict[str, Any]:
+def evaluate_rewards(model: Any, heldout: HeldoutSet) -> dict[str, Any]:
     """Every held-out metric of one reward model on a held-out set."""
     if not heldout.records:
         return {"clips": 0}
