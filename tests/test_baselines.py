@@ -142,9 +142,9 @@ def test_eval_tells_baseline_checkpoints_from_adapt2reward_ones(trained, stage1)
 
     kind, out = trained
     assert checkpoint_kind(out) == kind and checkpoint_kind(stage1) == "adapt2reward"
-    methods = _methods(stage1, "main", [f"zero-shot={stage1}"], [f"{kind} (setting B)={out}"])
+    methods = _methods(stage1, "main", [f"zero-shot={stage1}"], [f"{kind} (K=2)={out}"])
     assert methods == {
         "main": ("adapt2reward", stage1),
         "zero-shot": ("zero-shot", stage1),
-        f"{kind} (setting B)": (kind, out),
+        f"{kind} (K=2)": (kind, out),
     }

@@ -229,7 +229,7 @@ def _methods(
     for spec, is_baseline in [(b, True) for b in baselines or []] + [(e, False) for e in extra or []]:
         if "=" not in spec:
             raise ValueError(f"expected {'KIND' if is_baseline else 'NAME'}=PATH, got {spec!r}")
-        label, path = spec.split("=", 1)
+        label, path = spec.rsplit("=", 1)  # a name may hold "=" (K=3), a path rarely does
         methods[label] = (label if is_baseline else checkpoint_kind(path), Path(path))
     return methods
 
