@@ -98,6 +98,7 @@ def test_report_builds_tables_and_plots(tmp_path):
     assert f"| oracle | {100 * rate:.0f} |" in text
     assert "| no failure prompts | 50 | — |" in text
     assert "Paired with `adapt2reward`" in text and "| oracle | 12 |" in text
+    assert "ranks the planner's own candidates" in text and "oracle 0." in text
     assert "not checked against the paper" in text  # the paper's numbers say where they come from
     for name in ("variants-success", "reward-hist", "reward-curves"):
         png = tmp_path / f"env-generalization-{name}.png"

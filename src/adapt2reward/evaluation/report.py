@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from adapt2reward.evaluation import report_paper
+from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.evaluation.paired import paired_comparison
 from adapt2reward.evaluation.report_plots import plot_reward_curves, plot_score_histograms, plot_success_bars
 
@@ -198,11 +199,15 @@ def _episode_plots(protocol: str, results_dir: Path, groups: dict[str, list[str]
     episodes = load_episodes(results_dir, protocol)
     if not episodes:
         return []
-    scores, curves = {}, {}
+    scores, curves, ranking = {}, {}, []
     for m, runs in groups.items():
         mine = [e for e in episodes if e["method"] in runs]
         if not mine:
             continue
+        aucs = [success_auc(e["candidate_scores"], e["candidate_successes"]) for e in mine]
+        known = [a for a in aucs if a is not None]
+        if known:
+            ranking.append(f"{m} {np.mean(known):.2f} ({len(known)})")
         scores[m] = (
             np.concatenate([e["candidate_scores"] for e in mine]),
             np.concatenate([e["candidate_successes"] for e in mine]).astype(bool),
@@ -219,6 +224,10 @@ def _episode_plots(protocol: str, results_dir: Path, groups: dict[str, list[str]
         "Reward of candidate clips (last CEM iteration), split by MetaWorld's success flag:",
         "",
         f"![{protocol} reward histograms]({hist.name})",
+        "",
+        "How well each reward ranks the planner's own candidates: ROC AUC of candidate score vs success "
+        "within an episode, averaged over the episodes whose last CEM iteration held both outcomes "
+        "(their number in brackets; 0.5 is chance): " + ", ".join(ranking) + ".",
         "",
         "Reward of the executed episodes' prefixes over time, success vs failure episodes:",
         "",
