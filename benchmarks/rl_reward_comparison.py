@@ -45,8 +45,11 @@ def main() -> None:
     report = {
         "checkpoint": str(args.checkpoint),
         "frame_every": args.frame_every,
-        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(),
+        },
         "runs": runs,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -54,8 +57,10 @@ def main() -> None:
     print(f"\n{args.task}, {args.steps} steps per reward, seed {args.seed}")
     print(f"{'reward':<8} {'success':>8} {'untrained':>10} {'ms/step':>8}")
     for run in runs:
-        print(f"{run['reward']:<8} {run['success_rate']:>8.0%} {run['untrained_success_rate']:>10.0%} "
-              f"{run['ms_per_step']:>8}")
+        print(
+            f"{run['reward']:<8} {run['success_rate']:>8.0%} {run['untrained_success_rate']:>10.0%} "
+            f"{run['ms_per_step']:>8}"
+        )
 
 
 if __name__ == "__main__":

@@ -99,18 +99,20 @@ def main() -> None:
             after = httpx.get(f"{url}/health").json()
             ms = np.percentile(np.asarray(latencies) * 1000, [50, 95, 99])
             batches = after["batches"] - before["batches"]
-            levels.append({
-                "concurrency": concurrency,
-                "requests": args.requests,
-                "answered_200": codes.count(200),
-                "other_status": sorted(set(codes) - {200}),
-                "req_per_s": round(args.requests / wall, 2),
-                "clips_per_s": round(args.requests * args.clips_per_request / wall, 2),
-                "p50_ms": round(ms[0], 1),
-                "p95_ms": round(ms[1], 1),
-                "p99_ms": round(ms[2], 1),
-                "mean_batch_clips": round((after["clips"] - before["clips"]) / max(batches, 1), 2),
-            })
+            levels.append(
+                {
+                    "concurrency": concurrency,
+                    "requests": args.requests,
+                    "answered_200": codes.count(200),
+                    "other_status": sorted(set(codes) - {200}),
+                    "req_per_s": round(args.requests / wall, 2),
+                    "clips_per_s": round(args.requests * args.clips_per_request / wall, 2),
+                    "p50_ms": round(ms[0], 1),
+                    "p95_ms": round(ms[1], 1),
+                    "p99_ms": round(ms[2], 1),
+                    "mean_batch_clips": round((after["clips"] - before["clips"]) / max(batches, 1), 2),
+                }
+            )
             print(json.dumps(levels[-1]), flush=True)
         healthy = httpx.get(f"{url}/health").json()["status"] == "ok"
     finally:
@@ -123,8 +125,11 @@ def main() -> None:
         "max_batch": args.max_batch,
         "all_answered": all(level["answered_200"] == level["requests"] for level in levels),
         "healthy_after": healthy,
-        "machine": {"cpus": os.cpu_count(), "omp_threads": os.environ.get("OMP_NUM_THREADS"),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "omp_threads": os.environ.get("OMP_NUM_THREADS"),
+            "platform": platform.platform(),
+        },
         "levels": levels,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
