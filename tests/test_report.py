@@ -115,6 +115,11 @@ def test_report_shows_training_seeds_as_mean_and_sd(tmp_path):
     assert f"| adapt2reward (mean ± sd, 3 seeds) | {mean:.0f} ± {sd:.0f} |" in text
     assert f"| adapt2reward [seed 2] | {100 * train[2]:.0f} |" in text  # each run listed below
     assert "| dvd |" in text and "| dvd (mean" not in text
+    aucs = {"a": 0.6, "a [seed 1]": 0.8, "b": 0.7}
+    offline = {name: {"clips": 4, "reward_auc": auc} for name, auc in aucs.items()}
+    (tmp_path / "offline.json").write_text(json.dumps(offline))
+    text = build_report(tmp_path).read_text()
+    assert "| a (mean ± sd, 2 seeds) | 0.70 ± 0.10 |" in text and "| a [seed 1] | 0.80 |" in text
 
 
 def test_paired_comparison_counts_episodes_one_method_solved():

@@ -66,6 +66,18 @@ def _mean_sd(values: list[float | None]) -> Cell:
     return (float(np.mean(known)), float(np.std(known))) if known else None
 
 
+def _per_run_tables(
+    rows: dict[str, dict[str, float | None]], groups: dict[str, list[str]], columns: list[str], fmt
+) -> list[str]:
+    """Each training run's row, for every method evaluated over several seeds."""
+    out = []
+    for base, runs in groups.items():
+        if len(runs) > 1:
+            per_run = {m: rows[m] for m in runs}
+            out += ["", f"Each training run of {base}:", "", markdown_table(per_run, columns, fmt=fmt)]
+    return out
+
+
 def _mean(value: Cell) -> float | None:
     return value[0] if isinstance(value, tuple) else value
 
@@ -85,16 +97,20 @@ def _seed_table(
     return table
 
 
-def _pct(value: Cell) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, tuple):
-        return f"{100 * value[0]:.0f} ± {100 * value[1]:.0f}"
-    return f"{100 * value:.0f}"
+def _formatter(scale: float, digits: int):
+    """Formats a cell as `scale * value` with `digits` decimals, '—' when missing, 'mean ± sd' for seeds."""
+
+    def fmt(value: Cell) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, tuple):
+            return f"{scale * value[0]:.{digits}f} ± {scale * value[1]:.{digits}f}"
+        return f"{scale * value:.{digits}f}"
+
+    return fmt
 
 
-def _two_decimals(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+_pct, _two_decimals = _formatter(100, 0), _formatter(1, 2)
 
 
 def markdown_table(
@@ -125,18 +141,9 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         table = _seed_table(rates, groups, columns)
         counts = summary["results"][methods[0]][sweep]
         episodes = ", ".join(f"{c}: {counts[c]['episodes']}" for c in spec["columns"])
-        out += [
-            "",
-            f"### {sweep}",
-            "",
-            markdown_table(table, columns),
-            "",
-            f"Episodes per column: {episodes}.",
-        ]
-        for base, runs in groups.items():
-            if len(runs) > 1:
-                per_run = {m: rates[m] for m in runs}
-                out += ["", f"Each training run of {base}:", "", markdown_table(per_run, columns)]
+        count_line = f"Episodes per column: {episodes}."
+        out += ["", f"### {sweep}", "", markdown_table(table, columns), "", count_line]
+        out += _per_run_tables(rates, groups, columns, _pct)
         key = "variant" if spec["by"] == "variant" else "task"
         out += _paired_section([r for r in records if r[key] in spec["columns"]], methods)
         means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
@@ -275,6 +282,7 @@ def _offline_section(path: Path) -> list[str]:
         for method, m in metrics.items()
     }
     first = next(iter(metrics.values()), {})
+    groups = seed_groups(list(rows))
     return [
         "## Offline metrics on held-out robot clips",
         "",
@@ -285,7 +293,8 @@ def _offline_section(path: Path) -> list[str]:
         f"best-scoring instruction among {first.get('retrieval_candidates', 0)} tasks is their own. Dense vs "
         "progress: Spearman correlation of the reward of growing prefixes with MetaWorld's dense reward.",
         "",
-        markdown_table(rows, columns, fmt=_two_decimals),
+        markdown_table(_seed_table(rows, groups, columns), columns, fmt=_two_decimals),
+        *_per_run_tables(rows, groups, columns, _two_decimals),
         "",
     ]
 
