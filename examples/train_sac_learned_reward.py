@@ -101,8 +101,9 @@ def main() -> None:
     parser.add_argument("--frame-every", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    result = train(args.task, "learned", args.steps, args.seed, RewardModel.load(args.checkpoint),
-                   args.frame_every)
+    result = train(
+        args.task, "learned", args.steps, args.seed, RewardModel.load(args.checkpoint), args.frame_every
+    )
     print(json.dumps(result, indent=2))
 
 
