@@ -14,6 +14,8 @@ from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips, check_instructions
 from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 
+KIND_KEY = "baseline"  # config.json key naming a baseline checkpoint's kind
+
 
 class TaskMatcher:
     """Instruction -> task index: an exact match among the known instructions, else the task of the
@@ -87,16 +89,16 @@ class BaselineReward(nn.Module):
     # Checkpoints --------------------------------------------------------------------------------------
     def save(self, ckpt_dir: str | Path, train_config: dict[str, Any] | None = None) -> None:
         """`model.safetensors` (backbone and baseline tensors) + `config.json` (kind, model config, spec)."""
-        config = {"baseline": self.kind, "model": self.backbone.config.to_dict(), "spec": self.spec()}
+        config = {KIND_KEY: self.kind, "model": self.backbone.config.to_dict(), "spec": self.spec()}
         save_model(ckpt_dir, self, config | ({"train": train_config} if train_config else {}))
 
     @classmethod
     def load(cls, ckpt_dir: str | Path, device: str | torch.device = "cpu") -> Self:
         """Load a checkpoint folder written by `save` (in eval mode, on `device`)."""
         config = read_config(ckpt_dir)
-        found = config.get("baseline")
+        found = config.get(KIND_KEY)
         if found != cls.kind:
-            held = f"a {found!r} baseline" if found else "no baseline (config.json has no 'baseline' key)"
+            held = f"a {found!r} baseline" if found else f"no baseline (config.json has no {KIND_KEY!r} key)"
             raise CheckpointError(f"{ckpt_dir} holds {held}, not a {cls.kind!r} baseline")
         try:
             model = Adapt2RewardModel(ModelConfig.from_dict(config["model"]))

@@ -150,7 +150,7 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         png = plot_success_bars(means, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
         out += ["", f"![{name} {sweep}]({png.name})"]
     out += _paper_section(name)
-    out += _episode_plots(name, results_dir, groups)
+    out += _episode_plots(name, results_dir, records, groups)
     for key, label in (("seconds_per_episode", "Wall"), ("cpu_seconds_per_episode", "CPU")):
         if summary.get(key):
             out += [
@@ -201,9 +201,10 @@ def _paper_section(protocol: str) -> list[str]:
     return out
 
 
-def _episode_plots(protocol: str, results_dir: Path, groups: dict[str, list[str]]) -> list[str]:
+def _episode_plots(
+    protocol: str, results_dir: Path, episodes: list[dict[str, Any]], groups: dict[str, list[str]]
+) -> list[str]:
     """Histograms and reward curves per method, the training runs of a method pooled."""
-    episodes = load_episodes(results_dir, protocol)
     if not episodes:
         return []
     scores, curves, ranking = {}, {}, []

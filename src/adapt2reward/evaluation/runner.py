@@ -26,10 +26,12 @@ def load_method(kind: str, path: str | Path) -> Any:
 
 def checkpoint_kind(path: str | Path) -> str:
     """`adapt2reward`, or the baseline kind a trained baseline's `config.json` records."""
-    config = Path(path) / "config.json"
-    if not config.is_file():
+    from adapt2reward.baselines.reward import KIND_KEY
+    from adapt2reward.training.checkpoint import CONFIG_FILE, read_config
+
+    if not (Path(path) / CONFIG_FILE).is_file():
         return "adapt2reward"  # loading reports what is missing
-    return json.loads(config.read_text()).get("baseline") or "adapt2reward"
+    return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
 def checkpoint_identity(kind: str, path: str | Path) -> str:
