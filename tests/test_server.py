@@ -1,8 +1,13 @@
-"""The reward server: answers equal `RewardModel`, concurrent requests batch, bad input gets 4xx reasons."""
+"""The reward server: answers equal `RewardModel`, concurrent requests batch, bad input gets 4xx reasons.
+
+No test depends on timing: where a test needs the model busy, a `GatedModel` holds the scoring thread
+on an event the test releases, and the test waits for states (a request inside the model, N queued),
+never for a duration. `WAIT_S` only keeps a broken server from hanging the suite.
+"""
 
 import asyncio
 import base64
-import time
+import threading
 
 import httpx
 import numpy as np
@@ -12,8 +17,45 @@ from fastapi.testclient import TestClient
 
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.serving import Limits, create_app, encode_clip, serve
+from adapt2reward.serving.batcher import Batcher
 
 TOKEN = "s3cret"
+WAIT_S = 120  # a guard against hangs, not a timing assumption
+
+
+class GatedModel(RewardModel):
+    """A reward model whose `scores` records each batch's size, then waits until the test releases it."""
+
+    def __init__(self, model: RewardModel) -> None:
+        super().__init__(model.model)
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.batch_sizes: list[int] = []
+
+    def scores(self, clips, instructions, *args, **kwargs):
+        self.batch_sizes.append(len(clips))
+        self.entered.set()
+        assert self.release.wait(WAIT_S)
+        return super().scores(clips, instructions, *args, **kwargs)
+
+
+def run_app(app, session) -> object:
+    """Run `await session(http)` against `app` (lifespan included) in one event loop, in-process."""
+
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+        ):
+            return await session(http)
+
+    return asyncio.run(asyncio.wait_for(main(), WAIT_S))
+
+
+async def wait_queued(http: httpx.AsyncClient, n: int) -> None:
+    """Wait (yielding to the event loop, however long it takes) until `n` requests wait for the model."""
+    while (await http.get("/health")).json()["queue"] < n:
+        await asyncio.sleep(0.001)
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +102,25 @@ def test_clips_of_other_lengths_and_sizes_are_resampled_like_the_model_does(clie
 
 
 def test_concurrent_requests_are_batched_and_all_answered(model, clips):
-    async def run():
-        app = create_app(model, max_batch=8, max_queue=32)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
-        ):
-            body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
-            responses = await asyncio.gather(*(http.post("/score", json=body) for _ in range(12)))
-            return responses, (await http.get("/health")).json()
+    """One request holds the model; the 11 that arrive meanwhile are scored in batches of <= max_batch."""
+    gated = GatedModel(model)
+    body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
 
-    responses, health = asyncio.run(run())
+    async def session(http):
+        first = asyncio.create_task(http.post("/score", json=body))
+        assert await asyncio.to_thread(gated.entered.wait, WAIT_S)
+        rest = [asyncio.create_task(http.post("/score", json=body)) for _ in range(11)]
+        await wait_queued(http, 11)
+        gated.release.set()
+        return [await first, *[await r for r in rest]], (await http.get("/health")).json()
+
+    responses, health = run_app(create_app(gated, max_batch=8, max_queue=32), session)
     assert [r.status_code for r in responses] == [200] * 12
     rewards = [r.json()["rewards"][0] for r in responses]
     assert rewards == pytest.approx([rewards[0]] * 12, abs=1e-5)  # batch size changes only float rounding
-    assert health["clips"] == 12 and health["batches"] < 12  # several requests shared a batch
+    assert rewards[0] == pytest.approx(model.reward(clips[:1], "close the drawer").item(), abs=1e-5)
+    assert gated.batch_sizes == [1, 8, 3]  # the 11 waiting requests filled batches of max_batch=8
+    assert health["clips"] == 12 and health["batches"] == 3 and health["queue"] == 0
 
 
 @pytest.mark.parametrize(
@@ -96,7 +141,23 @@ def test_concurrent_requests_are_batched_and_all_answered(model, clips):
         (b'{"clips": [7], "instructions": "a"}', 422, "got int"),
         (b'{"clips": [{"shape": [99,8,8,3], "data": ""}], "instructions": "a"}', 413, "exceeds the limits"),
         (b'{"clips": [[], [], [], [], []], "instructions": "a"}', 413, "limit of 4 per request"),
-        (b'{"clips": ["' + b"A" * 2**20 + b'"], "instructions": "a"}', 413, "exceeds the limit"),
+        pytest.param(
+            b'{"clips": ["' + b"A" * 2**20 + b'"], "instructions": "a"}', 413, "exceeds the limit", id="1MiB"
+        ),
+        pytest.param(
+            b'{"clips": [[[[[1,2,3]]]]], "instructions": "' + b"a" * 1001 + b'"}',
+            413,
+            "limit of 1000 characters",
+            id="1001-char-instruction",
+        ),
+        (b'{"clips": [[[[[1,2,3]]]]], "instructions": ["\\ud800 close"]}', 422, "not valid Unicode"),
+        pytest.param(
+            b'{"clips": [[[[[1' + b"1" * 5000 + b',2,3]]]]], "instructions": "a"}',
+            400,
+            "number too long",
+            id="5001-digit-number",
+        ),
+        pytest.param(b"[" * 200_000 + b"]" * 200_000, 400, "nested too deeply", id="nested-200000-deep"),
     ],
 )
 def test_bad_input_is_refused_with_a_reason_and_the_server_stays_healthy(client, body, status, reason):
@@ -105,25 +166,76 @@ def test_bad_input_is_refused_with_a_reason_and_the_server_stays_healthy(client,
     assert client.get("/health").json()["status"] == "ok"
 
 
-class SlowModel(RewardModel):
-    def reward(self, *args, **kwargs):
-        time.sleep(0.3)  # holds the worker, so that requests pile up in the queue
-        return super().reward(*args, **kwargs)
+def test_a_full_queue_answers_503_and_the_queued_requests_are_still_answered(model, clips):
+    gated = GatedModel(model)
+    body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
+
+    async def session(http):
+        scoring = asyncio.create_task(http.post("/score", json=body))
+        assert await asyncio.to_thread(gated.entered.wait, WAIT_S)  # the model holds request 1
+        waiting = asyncio.create_task(http.post("/score", json=body))
+        await wait_queued(http, 1)  # request 2 fills the queue of 1
+        refused = await http.post("/score", json=body)
+        gated.release.set()
+        return refused, await scoring, await waiting, (await http.get("/health")).json()
+
+    refused, scoring, waiting, health = run_app(create_app(gated, max_batch=1, max_queue=1), session)
+    assert refused.status_code == 503 and "1 requests already queued" in refused.json()["detail"]
+    assert scoring.status_code == 200 and waiting.status_code == 200
+    assert health["clips"] == 2 and health["queue"] == 0
 
 
-def test_a_full_queue_answers_503(model, clips):
-    async def run():
-        app = create_app(SlowModel(model.model), max_batch=1, max_queue=1)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
-        ):
-            body = {"clips": [encode_clip(clips[0])], "instructions": "close the drawer"}
-            return await asyncio.gather(*(http.post("/score", json=body) for _ in range(6)))
+def test_a_request_whose_client_went_away_is_not_scored():
+    entered, release, calls = threading.Event(), threading.Event(), []
 
-    codes = [r.status_code for r in asyncio.run(run())]
-    assert 503 in codes and 200 in codes and set(codes) <= {200, 503}
+    def score(video, texts):
+        calls.append(list(texts))
+        entered.set()
+        assert release.wait(WAIT_S)
+        return [0.5] * len(texts), [0.25] * len(texts)
+
+    async def session():
+        batcher = Batcher(score, max_batch=4, max_queue=4)
+        batcher.start()
+        first = asyncio.create_task(batcher.submit(torch.zeros(1, 2), ["first"]))
+        assert await asyncio.to_thread(entered.wait, WAIT_S)
+        gone = asyncio.create_task(batcher.submit(torch.zeros(1, 2), ["gone"]))
+        kept = asyncio.create_task(batcher.submit(torch.zeros(2, 2), ["kept", "kept too"]))
+        while batcher.queued < 2:
+            await asyncio.sleep(0.001)
+        gone.cancel()
+        release.set()
+        results = await first, await kept
+        await batcher.stop()
+        return results, gone.cancelled()
+
+    (first, kept), gone_cancelled = asyncio.run(asyncio.wait_for(session(), WAIT_S))
+    assert gone_cancelled and calls == [["first"], ["kept", "kept too"]]
+    assert first == ([0.5], [0.25]) and kept == ([0.5, 0.5], [0.25, 0.25])
+
+
+def test_the_scoring_thread_sets_torch_threads():
+    before = torch.get_num_threads()
+    wanted = 2 if before == 1 else 1
+    seen = []
+
+    def score(video, texts):
+        seen.append(torch.get_num_threads())
+        return [0.0] * len(texts), [0.0] * len(texts)
+
+    async def session():
+        batcher = Batcher(score, max_batch=2, max_queue=2, threads=wanted)
+        batcher.start()
+        try:
+            return await batcher.submit(torch.zeros(2, 2), ["a", "b"])
+        finally:
+            await batcher.stop()
+
+    try:
+        out = asyncio.run(asyncio.wait_for(session(), WAIT_S))
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [wanted] and out == ([0.0, 0.0], [0.0, 0.0])
 
 
 def test_token_guards_scoring_and_a_public_bind_needs_one(model, clips, monkeypatch):

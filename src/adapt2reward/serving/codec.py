@@ -5,6 +5,12 @@ A request is JSON: `{"clips": [clip, ...], "instructions": [str, ...] | str}`, o
 `{"shape": [T, H, W, 3], "data": "<base64 of the raw C-order bytes>"}` (compact; `encode_clip` makes it)
 or as nested lists of integers 0..255. Clips of a request may differ in length and size: each is
 resampled to the model's frame count and resized to its image size, as `RewardModel.reward` does.
+
+The base64 form costs about a millisecond a 64x64 8-frame clip to decode; nested lists cost 20-30 times
+more (JSON builds a Python int per pixel), so clients that care about latency send `encode_clip`'s form.
+Everything a request may hold is bounded by `Limits` before the model sees it, instructions included
+(their length is checked here, before any tokenizer runs), and a body that cannot be parsed at all
+(malformed, a number too long to convert, nesting too deep) is refused with 400.
 """
 
 from __future__ import annotations
@@ -32,11 +38,16 @@ class RequestError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may hold: clips, frames per clip, frame side in pixels."""
+    """What one request may hold: clips, frames per clip, frame side in pixels, characters an instruction.
+
+    The model reads only an instruction's first `max_text_tokens` tokens (32 by default); 1,000 characters
+    leave room for any sensible wording while keeping the tokenizer's work per request small.
+    """
 
     max_clips: int = 32
     max_frames: int = 512
     max_side: int = 512
+    max_instruction_chars: int = 1000
 
 
 @dataclass(frozen=True)
@@ -99,15 +110,26 @@ def _decode_clip(item: Any, index: int, limits: Limits) -> np.ndarray:
     raise RequestError(422, f"clip {index}: expected an encoded clip object or nested lists, got {kind}")
 
 
-def _instructions(value: Any, n: int) -> list[str]:
+def _instructions(value: Any, n: int, limits: Limits) -> list[str]:
     if isinstance(value, str):
         value = [value] * n
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise RequestError(422, "'instructions' must be a string or a list of strings")
     if len(value) != n:
         raise RequestError(422, f"got {len(value)} instructions for {n} clips")
-    if any(not t.strip() for t in value):
-        raise RequestError(422, "every instruction must be non-empty")
+    for i, text in enumerate(value):
+        if len(text) > limits.max_instruction_chars:
+            raise RequestError(
+                413,
+                f"instruction {i} has {len(text)} characters, over the limit of "
+                f"{limits.max_instruction_chars} characters an instruction",
+            )
+        if not text.strip():
+            raise RequestError(422, "every instruction must be non-empty")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate escape: the tokenizer would fail the whole batch
+            raise RequestError(422, f"instruction {i} is not valid Unicode text") from None
     return value
 
 
@@ -115,8 +137,12 @@ def parse_request(body: bytes, num_frames: int, image_size: int, limits: Limits)
     """Decode and validate a /score body into the model's input; raises `RequestError` with a reason."""
     try:
         payload = json.loads(body)
+    except RecursionError:
+        raise RequestError(400, "body is not valid JSON: it is nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RequestError(400, f"body is not valid JSON: {e}") from None
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise RequestError(400, "body is not valid JSON: it holds a number too long to convert") from None
     if not isinstance(payload, dict) or set(payload) != {"clips", "instructions"}:
         raise RequestError(422, "body must be a JSON object with exactly the keys 'clips' and 'instructions'")
     clips = payload["clips"]
@@ -124,7 +150,7 @@ def parse_request(body: bytes, num_frames: int, image_size: int, limits: Limits)
         raise RequestError(422, "'clips' must be a non-empty list")
     if len(clips) > limits.max_clips:
         raise RequestError(413, f"{len(clips)} clips exceed the limit of {limits.max_clips} per request")
-    instructions = _instructions(payload["instructions"], len(clips))
+    instructions = _instructions(payload["instructions"], len(clips), limits)
     videos = [
         to_video_tensor(_decode_clip(item, i, limits)[None], num_frames, image_size)
         for i, item in enumerate(clips)

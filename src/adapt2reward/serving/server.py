@@ -2,10 +2,16 @@
 
 POST /score takes the JSON of `adapt2reward.serving.codec` and answers
 `{"rewards": [...], "success_probabilities": [...]}`, one value per clip. Concurrent requests are
-batched (`Batcher`). Refusals carry `{"detail": reason}`: 400 bad JSON, 401 missing or wrong token,
-413 body, clip count or clip size over the limits, 422 invalid content, 503 queue full, 500 model error.
-GET /health reports the model and the queue. A bearer token, when set, guards /score; binding to a
-non-loopback address without one is refused.
+batched (`Batcher`). Refusals carry `{"detail": reason}`: 400 a body that does not parse as JSON (a
+number too long to convert or nesting too deep included), 401 missing or wrong token, 413 body, clip
+count, clip size or instruction length over the limits, 422 invalid content, 503 queue full, 500 model
+error. GET /health reports the model and the queue. A bearer token, when set, guards /score; binding to
+a non-loopback address without one is refused.
+
+One process serves one model: uvicorn runs a single worker (more would each load the model and fight
+for the same cores). Small bodies (one or a few base64 clips, about a millisecond) are parsed on the
+event loop, larger ones in a thread so the loop keeps answering; the model runs on the batcher's own
+thread, so parsing never waits behind it.
 """
 
 from __future__ import annotations
@@ -39,12 +45,27 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise RequestError(413, f"body of {declared} bytes exceeds the limit of {max_bytes}")
-    body = bytearray()
+    chunks, size = [], 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
             raise RequestError(413, f"body exceeds the limit of {max_bytes} bytes")
-    return bytes(body)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+# Bodies up to this size are parsed on the event loop: a 64x64 8-frame base64 clip is 131 kB and takes
+# about 1 ms, less than the two thread hand-offs a thread pool adds on a loaded machine. Nested lists
+# parse 20-30 times slower a byte, so this bounds what one request can hold the loop for (~10 ms).
+PARSE_ON_LOOP_BYTES = 256 * 1024
+
+
+def default_threads() -> int | None:
+    """Torch threads for the scoring thread: $OMP_NUM_THREADS when set (None: leave torch as it is),
+    otherwise every core but one, which the event loop needs to parse and answer requests."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) - 1))
 
 
 def create_app(
@@ -54,12 +75,16 @@ def create_app(
     max_queue: int = 64,
     max_body_bytes: int = 64 * 2**20,
     limits: Limits | None = None,
+    threads: int | None = None,
 ) -> FastAPI:
-    """The app around a loaded model; `limits.max_clips` is capped at `max_batch`."""
+    """The app around a loaded model; `limits.max_clips` is capped at `max_batch`. `threads`: torch's
+    intra-op threads, set by the scoring thread (None leaves torch's setting as it is)."""
     limits = limits or Limits(max_clips=max_batch)
     if limits.max_clips > max_batch:
         raise ValueError(f"limits.max_clips={limits.max_clips} must be <= max_batch={max_batch}")
-    batcher = Batcher(lambda video, texts: _score(reward_model, video, texts), max_batch, max_queue)
+    batcher = Batcher(
+        lambda video, texts: _score(reward_model, video, texts), max_batch, max_queue, threads=threads
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -79,8 +104,8 @@ def create_app(
         return {
             "status": "ok",
             "model": reward_model.describe(),
-            "queue": batcher.queue.qsize(),
-            "max_queue": batcher.queue.maxsize,
+            "queue": batcher.queued,
+            "max_queue": batcher.max_queue,
             "max_batch": max_batch,
             "batches": batcher.batches,
             "clips": batcher.clips,
@@ -93,13 +118,15 @@ def create_app(
             if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 raise RequestError(401, "missing or wrong bearer token")
         body = await _read_body(request, max_body_bytes)
-        parsed = await run_in_threadpool(
-            parse_request, body, reward_model.num_frames, reward_model.image_size, limits
-        )
+        args = (body, reward_model.num_frames, reward_model.image_size, limits)
+        if len(body) <= PARSE_ON_LOOP_BYTES:
+            parsed = parse_request(*args)
+        else:
+            parsed = await run_in_threadpool(parse_request, *args)
         try:
             rewards, probs = await batcher.submit(parsed.video, parsed.instructions)
         except asyncio.QueueFull:
-            raise RequestError(503, f"server busy: {batcher.queue.maxsize} requests already queued") from None
+            raise RequestError(503, f"server busy: {batcher.max_queue} requests already queued") from None
         except Exception as e:
             raise RequestError(500, f"scoring failed: {type(e).__name__}: {e}") from None
         return {"rewards": rewards, "success_probabilities": probs}
@@ -124,9 +151,10 @@ def serve(
     max_batch: int = 32,
     max_queue: int = 64,
     log_level: str = "info",
+    threads: int | None = None,
 ) -> None:
     """Load `checkpoint` and serve it until interrupted. The token falls back to $A2R_SERVE_TOKEN;
-    a host other than loopback needs one."""
+    a host other than loopback needs one. `threads` defaults to `default_threads()`."""
     import uvicorn
 
     token = token or os.environ.get(TOKEN_ENV) or None
@@ -135,5 +163,6 @@ def serve(
             f"refusing to serve on {host!r} without a token: pass token= (or set ${TOKEN_ENV}), "
             "or bind to 127.0.0.1"
         )
-    app = create_app(RewardModel.load(checkpoint), token, max_batch, max_queue)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    threads = threads or default_threads()
+    app = create_app(RewardModel.load(checkpoint), token, max_batch, max_queue, threads=threads)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
