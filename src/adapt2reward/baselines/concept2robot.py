@@ -21,7 +21,7 @@ from adapt2reward.baselines.data import load_data, task_instructions
 from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward, TaskMatcher
 from adapt2reward.models import Adapt2RewardModel
-from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips
+from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.setup import trainable_parameters
@@ -51,13 +51,11 @@ class Concept2RobotReward(BaselineReward):
         return {"task_instructions": self.task_instructions}
 
     @torch.no_grad()
-    def reward(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> Tensor:
+    def reward(self, clips: Clips, instructions: str | Sequence[str]) -> Tensor:
         """Predicted probability (B,) in [0, 1] of each instruction's task."""
         video = self.video(clips)
         tasks = self.matcher(self.instructions(instructions, len(video))).to(self.device)
-        probs = self.classifier(self.clip_features(video, batch_size)).softmax(-1)
+        probs = self.classifier(self.clip_features(video)).softmax(-1)
         return probs.gather(1, tasks[:, None])[:, 0].cpu()
 
 

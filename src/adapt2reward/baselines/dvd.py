@@ -24,7 +24,7 @@ from adapt2reward.baselines.data import load_data, task_instructions
 from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward, TaskMatcher
 from adapt2reward.models import Adapt2RewardModel
-from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips
+from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.setup import trainable_parameters
@@ -89,13 +89,11 @@ class DVDReward(BaselineReward):
         return self.discriminator(torch.cat([demo, clip, demo * clip], dim=-1))[..., 0]
 
     @torch.no_grad()
-    def reward(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> Tensor:
+    def reward(self, clips: Clips, instructions: str | Sequence[str]) -> Tensor:
         """Mean same-task probability (B,) in [0, 1] against the demos of each instruction's task."""
         video = self.video(clips)
         tasks = self.matcher(self.instructions(instructions, len(video))).to(self.device)
-        features = self.clip_features(video, batch_size)
+        features = self.clip_features(video)
         demos = self.demo_features[tasks]  # (B, K, D)
         return torch.sigmoid(self.same_task_logit(demos, features[:, None].expand_as(demos))).mean(-1).cpu()
 

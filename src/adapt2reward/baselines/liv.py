@@ -23,7 +23,7 @@ from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.models import Adapt2RewardModel
-from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips
+from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.setup import trainable_parameters
@@ -83,15 +83,11 @@ class LIVReward(BaselineReward):
         return {}
 
     @torch.no_grad()
-    def reward(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> Tensor:
+    def reward(self, clips: Clips, instructions: str | Sequence[str]) -> Tensor:
         """Cosine similarity (B,) of each clip's last frame with its instruction."""
         last = self.video(clips)[:, -1:]
-        texts = self.instructions(instructions, len(last))
-        unique = sorted(set(texts))
-        text = self.backbone.encode_text(unique)[torch.tensor([unique.index(t) for t in texts])]
-        return (self.clip_features(last, batch_size) * text.to(self.device)).sum(-1).cpu()
+        text = self.text_features(self.instructions(instructions, len(last)))
+        return (self.clip_features(last) * text).sum(-1).cpu()
 
 
 def _frame_features(model: Adapt2RewardModel, bank: ClipBank, clip: np.ndarray, frame: np.ndarray) -> Tensor:

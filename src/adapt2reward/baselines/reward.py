@@ -11,7 +11,8 @@ from torch import Tensor, nn
 
 from adapt2reward.data.transforms import to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
-from adapt2reward.reward.reward_model import VIDEO_BATCH, Clips, check_instructions
+from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
+from adapt2reward.reward.reward_model import Clips, check_instructions
 from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 
 KIND_KEY = "baseline"  # config.json key naming a baseline checkpoint's kind
@@ -55,6 +56,14 @@ class BaselineReward(nn.Module):
         self.backbone = model
         backbone = model.config.backbone
         self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
+        self.encoder = CachedVideoEncoder(model)
+        self.text_features = CachedTextEncoder(model)
+
+    def train(self, mode: bool = True) -> Self:
+        """Switch mode; the feature caches are cleared, since training may change the weights."""
+        self.encoder.clear()
+        self.text_features.clear()
+        return super().train(mode)
 
     @property
     def device(self) -> torch.device:
@@ -63,28 +72,23 @@ class BaselineReward(nn.Module):
     def spec(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def reward(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> Tensor:
+    def reward(self, clips: Clips, instructions: str | Sequence[str]) -> Tensor:
         """Reward (B,) float32 of each uint8 clip (B, T, H, W, 3) for its instruction."""
         raise NotImplementedError
 
     # Inputs -------------------------------------------------------------------------------------------
     def video(self, clips: Clips) -> Tensor:
         """uint8 clips (B, T, H, W, 3) -> the backbone's video tensor (B, T', 3, S, S); bad input raises."""
-        return to_video_tensor(clips, self.num_frames, self.image_size).to(self.device)
+        return to_video_tensor(clips, self.num_frames, self.image_size)
 
     @staticmethod
     def instructions(instructions: str | Sequence[str], n: int) -> list[str]:
         """One non-empty instruction per clip (a single string is repeated)."""
         return check_instructions(instructions, n)
 
-    @torch.no_grad()
-    def clip_features(self, video: Tensor, batch_size: int = VIDEO_BATCH) -> Tensor:
-        """Normalised clip features (B, D) of a video tensor, in batches."""
-        return torch.cat(
-            [self.backbone.encode_video(video[i : i + batch_size]) for i in range(0, len(video), batch_size)]
-        )
+    def clip_features(self, video: Tensor) -> Tensor:
+        """Normalised clip features (B, D) of a uint8 video tensor; each distinct frame is encoded once."""
+        return self.encoder(video).to(self.device)
 
     # Checkpoints --------------------------------------------------------------------------------------
     def save(self, ckpt_dir: str | Path, train_config: dict[str, Any] | None = None) -> None:

@@ -2,7 +2,8 @@
 
 The reward is the cosine similarity of the clip's and the instruction's features (the paper's reward);
 `success_probability` passes it through the learned success head. `dense_rewards` scores every prefix
-of a trajectory, for planning and RL, encoding each frame only once.
+of a trajectory, for planning and RL. Every distinct frame is encoded once and reused by every clip,
+prefix and instruction that holds it (`CachedVideoEncoder`); instruction features are cached too.
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ import torch
 
 from adapt2reward.data.transforms import frame_indices, to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
+from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
 from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config
 
 Clips = np.ndarray | torch.Tensor
-# Clips per video forward pass. On the CPU small batches are faster per clip (the frame encoder's
-# activations stay in cache): 32 clips of 8 64x64 frames took 0.6-0.8 s at 4 clips a batch and 1.7-2.2 s
-# at 64, one thread (EfficientNet-Lite0 backbone).
-VIDEO_BATCH = 4
 
 
 class RewardModel:
@@ -33,7 +31,8 @@ class RewardModel:
         self.device = torch.device(device)
         backbone = model.config.backbone
         self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
-        self._text_cache: dict[str, torch.Tensor] = {}
+        self.encoder = CachedVideoEncoder(self.model)
+        self.text_features = CachedTextEncoder(self.model)  # instructions -> normalised features (n, D)
 
     @classmethod
     def load(cls, ckpt_dir: str | Path, device: str | torch.device = "cpu") -> RewardModel:
@@ -52,55 +51,31 @@ class RewardModel:
         return cls(model, device)
 
     # Inputs -------------------------------------------------------------------------------------------
-    def _video(self, clips: Clips) -> torch.Tensor:
-        return to_video_tensor(clips, self.num_frames, self.image_size).to(self.device)
-
-    @torch.no_grad()
-    def text_features(self, instructions: Sequence[str]) -> torch.Tensor:
-        """Normalised features (n, D) of instructions, cached per string."""
-        missing = sorted({t for t in instructions if t not in self._text_cache})
-        if missing:
-            for text, feature in zip(missing, self.model.encode_text(missing), strict=True):
-                self._text_cache[text] = feature
-        return torch.stack([self._text_cache[t] for t in instructions])
-
-    @torch.no_grad()
-    def video_features(self, clips: Clips, batch_size: int = VIDEO_BATCH) -> torch.Tensor:
+    def video_features(self, clips: Clips) -> torch.Tensor:
         """Normalised features (B, D) of uint8 clips (B, T, H, W, 3)."""
-        video = self._video(clips)
-        return torch.cat(
-            [self.model.encode_video(video[i : i + batch_size]) for i in range(0, len(video), batch_size)]
-        )
+        return self.encoder(to_video_tensor(clips, self.num_frames, self.image_size))
 
     # Scores -------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def scores(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def scores(self, clips: Clips, instructions: str | Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """(reward, success probability), each (B,), from one encoding of the clips."""
-        video = self.video_features(clips, batch_size)
+        video = self.video_features(clips)
         text = self.text_features(check_instructions(instructions, len(video)))
         reward = (video * text).sum(-1)
         return reward.cpu(), torch.sigmoid(self.model.success_logit(video, text)).cpu()
 
-    def reward(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> torch.Tensor:
+    def reward(self, clips: Clips, instructions: str | Sequence[str]) -> torch.Tensor:
         """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
-        return self.scores(clips, instructions, batch_size)[0]
+        return self.scores(clips, instructions)[0]
 
-    def success_probability(
-        self, clips: Clips, instructions: str | Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> torch.Tensor:
+    def success_probability(self, clips: Clips, instructions: str | Sequence[str]) -> torch.Tensor:
         """Probability (B,) that each clip shows its instruction done, from the learned success head."""
-        return self.scores(clips, instructions, batch_size)[1]
+        return self.scores(clips, instructions)[1]
 
     @torch.no_grad()
-    def score_matrix(
-        self, clips: Clips, instructions: Sequence[str], batch_size: int = VIDEO_BATCH
-    ) -> torch.Tensor:
+    def score_matrix(self, clips: Clips, instructions: Sequence[str]) -> torch.Tensor:
         """Rewards (B, n) of every clip against every instruction (for retrieval)."""
-        video = self.video_features(clips, batch_size)
+        video = self.video_features(clips)
         return (video @ self.text_features(check_instructions(instructions, len(instructions))).T).cpu()
 
     @torch.no_grad()
@@ -108,13 +83,13 @@ class RewardModel:
         """Reward (N,) of every prefix `trajectory[: t + 1]` of a trajectory of N frames (N, H, W, 3).
 
         Each prefix is resampled to the model's frame count. Every frame is encoded once by the frame
-        encoder; only the temporal model runs per prefix. Prefixes shorter than `min_frames` get the
-        reward of the first longer one.
+        encoder (frames seen before not at all); only the temporal model runs per prefix. Prefixes
+        shorter than `min_frames` get the reward of the first longer one.
         """
         if trajectory.ndim != 4:
             raise ValueError(f"a trajectory must have shape (N, H, W, 3), got {tuple(trajectory.shape)}")
-        frames = to_video_tensor(trajectory[:, None], 1, self.image_size)  # N one-frame clips
-        per_frame = self.model.encode_frames(frames.to(self.device))[:, 0]  # (N, F)
+        frames = to_video_tensor(trajectory[:, None], 1, self.image_size)[:, 0]  # (N, 3, S, S)
+        per_frame = self.encoder.frame_features(frames)  # (N, F)
         n = per_frame.shape[0]
         lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
         index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))

@@ -1,0 +1,182 @@
+"""Feature caches for inference: `CachedVideoEncoder` pays for each distinct frame once,
+`CachedTextEncoder` for each distinct instruction once; both bounded (`LRUCache`).
+
+The frame encoder is nearly the whole cost of a reward (EfficientNet-Lite0: ~2.8 ms a 64 px frame on one
+core; the temporal model ~0.1 ms a clip), and the same frames come back again and again: every CEM
+candidate starts from the same first frame, the prefixes of a trajectory share their frames, a clip is
+scored against many instructions, and a rolling clip gains one new frame per step. So per-frame features
+are kept in an LRU keyed by the frame's pixels (a 128-bit BLAKE2 digest of its bytes), and clip features in
+a second LRU keyed by the clip's frame digests. Only frames never seen go through the frame encoder.
+
+Only valid while the weights are fixed: the owner clears the caches when it trains (`clear()`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Generic, TypeVar
+
+import torch
+from torch import Tensor
+
+from adapt2reward.models import Adapt2RewardModel
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# Frames per frame-encoder call. On the 2-core CPU the frame pass per frame is flat from ~8 to ~32 frames
+# and slower beyond (activations leave the cache), see results/speed.json "frame_encoder".
+FRAME_BATCH = 32
+FRAME_CAPACITY = 8192  # 1280-d float32 features: ~42 MB
+CLIP_CAPACITY = 8192  # 256-d: ~8 MB
+TEXT_CAPACITY = 4096  # instructions (a server may see unboundedly many)
+
+
+class LRUCache(Generic[K, V]):
+    """A dict bounded to `capacity` entries that forgets the least recently used one first."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def frame_digests(frames: Tensor) -> list[bytes]:
+    """One 16-byte digest per frame of a uint8 tensor (N, ...) (~10 us a 64 px frame)."""
+    rows = frames.detach().cpu().contiguous().reshape(len(frames), -1).numpy()
+    return [hashlib.blake2b(row.data, digest_size=16).digest() for row in rows]
+
+
+class CachedVideoEncoder:
+    """uint8 video (B, T, 3, S, S) -> normalised clip features (B, D) of `model`, with frame and clip caches.
+
+    frame_encoder: float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F); defaults to the model's
+        own (give a faster runtime of the same encoder here, see `models.frame_runtime`).
+    Counters `frames_encoded` and `frames_seen` tell how much the caches saved. Thread-safe: one lock
+    around each call (the server scores from a worker thread).
+    """
+
+    def __init__(
+        self,
+        model: Adapt2RewardModel,
+        frame_encoder: Callable[[Tensor], Tensor] | None = None,
+        frame_capacity: int = FRAME_CAPACITY,
+        clip_capacity: int = CLIP_CAPACITY,
+    ) -> None:
+        self.model = model
+        self.frame_encoder = frame_encoder or model.video.frame_encoder
+        self.frames: LRUCache[bytes, Tensor] = LRUCache(frame_capacity)
+        self.clips: LRUCache[bytes, Tensor] = LRUCache(clip_capacity)
+        self.frames_seen = self.frames_encoded = 0
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        # a copy or a pickle starts with empty caches: a lock does not pickle, and features are cheap
+        state = dict(self.__dict__, _lock=None)
+        state["frames"] = LRUCache(self.frames.capacity)
+        state["clips"] = LRUCache(self.clips.capacity)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+    def clear(self) -> None:
+        """Forget every cached feature (call when the weights change)."""
+        with self._lock:
+            self.frames.clear()
+            self.clips.clear()
+
+    @torch.no_grad()
+    def frame_features(self, frames: Tensor) -> Tensor:
+        """Per-frame features (N, F) of uint8 frames (N, 3, S, S), encoding each unseen frame once."""
+        with self._lock:
+            return self._frame_features(frames, frame_digests(frames))
+
+    @torch.no_grad()
+    def __call__(self, video: Tensor) -> Tensor:
+        """Normalised clip features (B, D) of a uint8 video tensor (B, T, 3, S, S)."""
+        b, t = video.shape[:2]
+        frames = video.reshape(b * t, *video.shape[2:])
+        digests = frame_digests(frames)
+        keys = [b"".join(digests[i * t : (i + 1) * t]) for i in range(b)]
+        with self._lock:
+            found = [self.clips.get(k) for k in keys]
+            todo = [i for i, f in enumerate(found) if f is None]
+            if todo:
+                rows = [i * t + j for i in todo for j in range(t)]
+                feats = self._frame_features(frames[rows], [digests[r] for r in rows])
+                clip = self.model.encode_video_from_frame_features(feats.view(len(todo), t, -1))
+                for i, feature in zip(todo, clip, strict=True):
+                    found[i] = feature
+                    self.clips.put(keys[i], feature)
+        return torch.stack(found)  # type: ignore[arg-type]
+
+    def _frame_features(self, frames: Tensor, digests: list[bytes]) -> Tensor:
+        self.frames_seen += len(digests)
+        known: dict[bytes, Tensor] = {}
+        missing: dict[bytes, int] = {}  # digest -> first row holding that frame
+        for i, d in enumerate(digests):
+            if d in known or d in missing:
+                continue
+            feature = self.frames.get(d)
+            if feature is None:
+                missing[d] = i
+            else:
+                known[d] = feature
+        if missing:
+            index = torch.tensor(list(missing.values()))
+            device = self.model.device
+            new = torch.cat(
+                [
+                    self.frame_encoder(frames[index[s : s + FRAME_BATCH]].to(device).float())
+                    for s in range(0, len(index), FRAME_BATCH)
+                ]
+            )
+            self.frames_encoded += len(index)
+            for d, feature in zip(missing, new, strict=True):
+                known[d] = feature
+                self.frames.put(d, feature)
+        return torch.stack([known[d] for d in digests])
+
+
+class CachedTextEncoder:
+    """Instructions -> normalised text features (n, D) of `model`, each distinct string encoded once."""
+
+    def __init__(self, model: Adapt2RewardModel, capacity: int = TEXT_CAPACITY) -> None:
+        self.model = model
+        self.texts: LRUCache[str, Tensor] = LRUCache(capacity)
+
+    def clear(self) -> None:
+        self.texts.clear()
+
+    @torch.no_grad()
+    def __call__(self, instructions: Sequence[str]) -> Tensor:
+        found = {t: self.texts.get(t) for t in instructions}
+        missing = sorted(t for t, feature in found.items() if feature is None)
+        if missing:
+            for text, feature in zip(missing, self.model.encode_text(missing), strict=True):
+                self.texts.put(text, feature)
+                found[text] = feature
+        return torch.stack([found[t] for t in instructions])  # type: ignore[misc]
