@@ -12,7 +12,7 @@ import os
 import pickle
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tqdm import tqdm
@@ -51,6 +51,7 @@ class EpisodeRecord:
     candidate_scores: list[float]
     candidate_successes: list[bool]
     reward_curve: list[float]
+    cpu_split: dict[str, float] = field(default_factory=dict)  # empty in runs made before it was kept
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,6 +108,7 @@ def _run_job(job: EpisodeJob) -> EpisodeRecord:
         candidate_scores=[round(float(s), 5) for s in result.candidate_scores],
         candidate_successes=[bool(s) for s in result.candidate_successes],
         reward_curve=[round(float(s), 5) for s in result.reward_curve],
+        cpu_split={part: round(s, 3) for part, s in result.cpu_split.items()},
     )
 
 

@@ -36,6 +36,7 @@ from adapt2reward.planning.cem import CEMConfig
 from adapt2reward.planning.episode import PlannerConfig
 from adapt2reward.planning.plan import PlanSpace
 from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
+from adapt2reward.planning.timing import PARTS
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "eval"
 PROTOCOL_NAMES = ("env-generalization", "task-generalization", "robustness")
@@ -215,6 +216,18 @@ def _mean_per_method(records: list[EpisodeRecord], methods: list[str], field: st
     return {m: round(float(np.mean(v)), 3) for m, v in values.items() if v}
 
 
+def _mean_cpu_split(records: list[EpisodeRecord], methods: list[str]) -> dict[str, dict[str, float]]:
+    """Mean CPU seconds per episode of each part (simulate, render, reward, plan), per method."""
+    split = {}
+    for m in methods:
+        rows = [r.cpu_split for r in records if r.method == m and r.cpu_split]
+        if rows:
+            split[m] = {
+                part: round(float(np.mean([row.get(part, 0.0) for row in rows])), 3) for part in PARTS
+            }
+    return split
+
+
 def run_protocol(
     protocol: str | Path | ProtocolConfig,
     methods: Mapping[str, RewardFunction],
@@ -270,6 +283,7 @@ def run_protocol(
         "results": summarize(config, names, records),
         "seconds_per_episode": _mean_per_method(records, names, "seconds"),
         "cpu_seconds_per_episode": _mean_per_method(records, names, "cpu_seconds"),
+        "cpu_split_per_episode": _mean_cpu_split(records, names),
         "wall_seconds": round(time.perf_counter() - started, 1),
         "workers": workers,
     }

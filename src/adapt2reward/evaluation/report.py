@@ -157,7 +157,18 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
                 "",
                 f"{label} time per episode: " + ", ".join(f"{m} {s:.1f} s" for m, s in summary[key].items()),
             ]
+    out += _cpu_split_section(summary.get("cpu_split_per_episode") or {})
     return [*out, ""]
+
+
+def _cpu_split_section(split: dict[str, dict[str, float]]) -> list[str]:
+    """Where an episode's CPU seconds go, per method: the part that dominates is the next to speed up."""
+    if not split:
+        return []
+    parts = [*next(iter(split.values())), "total"]
+    table = {m: {**row, "total": sum(row.values())} for m, row in split.items()}
+    seconds = markdown_table(table, parts, fmt=lambda v: "" if v is None else f"{v:.2f}")
+    return ["", "CPU seconds per episode, by part:", "", seconds]
 
 
 def _paired_section(episodes: list[dict[str, Any]], methods: list[str]) -> list[str]:

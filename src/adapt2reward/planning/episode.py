@@ -6,6 +6,11 @@ candidate's clip looks like a training clip of the full episode. In receding-hor
 executes `replan_every` steps of the best plan, then searches again from the state reached: candidate
 clips then join the frames already executed with the candidate's own future ones (visual MPC with a
 perfect dynamics model).
+
+What is shared is computed once: the frame of the state a search starts from is rendered once for all
+its candidates, a plan that CEM proposes again (the best one is re-entered every iteration) is not
+simulated again, and a reward model that caches frame features encodes each distinct frame once. The
+episode's CPU time is split into simulate / render / reward / plan (`EpisodeResult.cpu_split`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from adapt2reward.planning.cem import CEMConfig, cem
 from adapt2reward.planning.plan import PlanSpace
 from adapt2reward.planning.rewards import RewardFunction
 from adapt2reward.planning.rollout import Rollout, run_plan
+from adapt2reward.planning.timing import CpuClock
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class EpisodeResult:
         reward distributions of success vs failure clips.
     reward_curve: the reward function's score of the executed episode's prefix clips (one per kept
         frame, each prefix resampled to `num_frames`), for reward-over-time plots.
+    cpu_split: CPU seconds spent simulating, rendering, scoring (the reward function) and planning.
     """
 
     success: bool
@@ -72,35 +79,60 @@ class EpisodeResult:
     seconds: float
     cpu_seconds: float
     reward_calls: int
+    cpu_split: dict[str, float] = field(default_factory=dict)
 
 
 class _Evaluator:
     """Scores batches of normalised plans from one saved state, joined to the frames executed so far."""
 
-    def __init__(self, sim: TaskEnv, fn: RewardFunction, instruction: str, config: PlannerConfig) -> None:
-        self.sim, self.fn, self.instruction, self.config = sim, fn, instruction, config
+    def __init__(
+        self, sim: TaskEnv, fn: RewardFunction, instruction: str, config: PlannerConfig, clock: CpuClock
+    ) -> None:
+        self.sim, self.fn, self.instruction, self.config, self.clock = sim, fn, instruction, config, clock
         self.render = bool(fn.uses_frames)
         self.calls = 0
         self.last_successes = np.zeros(0, dtype=bool)
 
     def start(self, step: int, prefix: list[Rollout]) -> None:
         self.step, self.root, self.prefix = step, self.sim.get_state(), prefix
+        self.first_frame = None
+        if self.render and step in set(self.config.keep.tolist()):
+            with self.clock.part("render"):
+                self.first_frame = self.sim.render(self.config.size)
+        self.seen: dict[bytes, tuple[np.ndarray, dict[str, float | bool]]] = {}
 
-    def __call__(self, samples: np.ndarray) -> np.ndarray:
-        cfg = self.config
-        clips, infos = [], []
-        for plan in cfg.space.decode(samples):
+    def _candidate(self, plan: np.ndarray) -> tuple[np.ndarray, dict[str, float | bool]]:
+        """The clip and simulator info of one plan from the root state (a plan seen before is reused)."""
+        key = plan.tobytes()
+        if key not in self.seen:
+            cfg = self.config
             self.sim.set_state(self.root)
             rollout = run_plan(
-                self.sim, plan, cfg.space, self.step, cfg.space.horizon, cfg.keep, cfg.size, self.render
+                self.sim,
+                plan,
+                cfg.space,
+                self.step,
+                cfg.space.horizon,
+                cfg.keep,
+                cfg.size,
+                self.render,
+                self.first_frame,
+                self.clock,
             )
             episode = _join([*self.prefix, rollout])
-            clips.append(episode.frames)
-            infos.append(_info(episode, len(episode.rewards) - 1))
+            self.seen[key] = (episode.frames, _info(episode, len(episode.rewards) - 1))
+        return self.seen[key]
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        clips, infos = zip(
+            *[self._candidate(plan) for plan in self.config.space.decode(samples)], strict=True
+        )
         self.sim.set_state(self.root)
         self.calls += 1
         self.last_successes = np.array([info["success"] for info in infos])
-        return np.asarray(self.fn(np.stack(clips), self.instruction, infos), dtype=np.float64)
+        with self.clock.part("reward"):
+            scores = self.fn(np.stack(clips), self.instruction, list(infos))
+        return np.asarray(scores, dtype=np.float64)
 
 
 def _join(parts: list[Rollout]) -> Rollout:
@@ -138,12 +170,12 @@ def run_episode(
 
     `seed` seeds the search; a reward function with a `reseed(seed)` method is reseeded with it too.
     """
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, clock = time.perf_counter(), time.process_time(), CpuClock()
     if hasattr(fn, "reseed"):
         fn.reseed(seed)
     rng = np.random.default_rng(seed)
     space, horizon = config.space, config.space.horizon
-    evaluator = _Evaluator(sim, fn, instruction, config)
+    evaluator = _Evaluator(sim, fn, instruction, config, clock)
     executed: list[Rollout] = []
     scores, successes = [], []
     mean, step, plan = None, 0, np.zeros((space.num_waypoints, 4))
@@ -154,10 +186,24 @@ def run_episode(
         successes.append(evaluator.last_successes)
         plan = space.decode(result.best)
         stop = horizon if config.replan_every is None else min(horizon, step + config.replan_every)
-        executed.append(run_plan(sim, plan, space, step, stop, config.keep, config.size, evaluator.render))
+        executed.append(
+            run_plan(
+                sim,
+                plan,
+                space,
+                step,
+                stop,
+                config.keep,
+                config.size,
+                evaluator.render,
+                evaluator.first_frame,
+                clock,
+            )
+        )
         mean, step = result.best, stop
     episode = _join(executed)
-    curve = _reward_curve(fn, instruction, episode, config)
+    with clock.part("reward"):
+        curve = _reward_curve(fn, instruction, episode, config)
     hits = np.flatnonzero(episode.successes)
     return EpisodeResult(
         success=bool(hits.size),
@@ -171,4 +217,5 @@ def run_episode(
         seconds=time.perf_counter() - started,
         cpu_seconds=time.process_time() - cpu_started,
         reward_calls=evaluator.calls,
+        cpu_split=clock.split(),
     )

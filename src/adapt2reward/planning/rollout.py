@@ -8,6 +8,7 @@ import numpy as np
 
 from adapt2reward.envs.simulator import TaskEnv
 from adapt2reward.planning.plan import PlanSpace, p_control
+from adapt2reward.planning.timing import CpuClock
 
 
 @dataclass(frozen=True)
@@ -33,22 +34,36 @@ def run_plan(
     keep: np.ndarray,
     size: int = 64,
     render: bool = True,
+    first_frame: np.ndarray | None = None,
+    clock: CpuClock | None = None,
 ) -> Rollout:
     """Drive `sim` (at episode step `start`) along `plan` (num_waypoints, 4) up to step `stop`.
 
     `keep` holds the episode steps whose state a clip keeps (sorted, within 0..horizon); only those are
-    rendered, and only when `render` is set.
+    rendered, and only when `render` is set. `first_frame`, the frame of the state at `start` when the
+    caller has it (every candidate of a search starts from the same state), is used instead of rendering
+    it again. `clock` is charged for simulating and rendering.
     """
+    clock = clock or CpuClock()
     kept = set(int(k) for k in keep) if render else set()
     frames: list[np.ndarray] = []
     rewards, successes = [sim.reward], [sim.success]
+
+    def draw() -> None:
+        with clock.part("render"):
+            frames.append(sim.render(size))
+
     for step in range(start, stop):
         if step in kept:
-            frames.append(sim.render(size))
-        result = sim.step(p_control(sim.hand_pos, plan[space.waypoint_index(step)], space.gain))
+            if step == start and first_frame is not None:
+                frames.append(first_frame)
+            else:
+                draw()
+        with clock.part("simulate"):
+            result = sim.step(p_control(sim.hand_pos, plan[space.waypoint_index(step)], space.gain))
         rewards.append(result.reward)
         successes.append(result.success)
     if stop == space.horizon and stop in kept:
-        frames.append(sim.render(size))
+        draw()
     stacked = np.stack(frames) if frames else np.zeros((0, size, size, 3), dtype=np.uint8)
     return Rollout(stacked, np.asarray(rewards, dtype=np.float64), np.asarray(successes, dtype=bool))
