@@ -10,7 +10,7 @@ and the rank correlation of the reward of growing prefixes with the simulator's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,27 +78,56 @@ def prefix_rewards(model: Any, clip: np.ndarray, instruction: str) -> np.ndarray
     return torch.as_tensor(model.reward(prefixes, [instruction] * len(prefixes))).numpy()
 
 
-def _score_matrix(model: Any, clips: np.ndarray, texts: list[str]) -> np.ndarray:
+def _chunks(n: int, desc: str, progress: bool, size: int = 64) -> Iterator[slice]:
+    """Slices of `size` rows over n rows, with a progress bar in clips."""
+    with tqdm(total=n, desc=desc, unit="clip", disable=not progress) as bar:
+        for start in range(0, n, size):
+            yield slice(start, start + size)
+            bar.update(min(size, n - start))
+
+
+def _scores(model: Any, clips: np.ndarray, instructions: list[str], progress: bool) -> list[np.ndarray]:
+    """[rewards] or [rewards, success probabilities] (N,) of paired clips and instructions."""
+    parts = []
+    for rows in _chunks(len(clips), "scoring", progress):
+        # one encoding of the clips gives both scores where the model offers it
+        out = (
+            model.scores(clips[rows], instructions[rows])
+            if hasattr(model, "scores")
+            else (model.reward(clips[rows], instructions[rows]),)
+        )
+        parts.append([torch.as_tensor(o).numpy() for o in out])
+    return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+
+def _score_matrix(model: Any, clips: np.ndarray, texts: list[str], progress: bool) -> np.ndarray:
     """Rewards (N, n) of every clip for every text; one video encoding when the model can do it."""
-    if hasattr(model, "score_matrix"):
-        return model.score_matrix(clips, texts).numpy()
-    return np.stack([torch.as_tensor(model.reward(clips, [t] * len(clips))).numpy() for t in texts], axis=1)
+    rows = []
+    for chunk in _chunks(len(clips), "retrieval", progress):
+        if hasattr(model, "score_matrix"):
+            rows.append(model.score_matrix(clips[chunk], texts).numpy())
+        else:  # the model's feature cache encodes each clip once across the texts
+            rows.append(
+                np.stack(
+                    [
+                        torch.as_tensor(model.reward(clips[chunk], [t] * len(clips[chunk]))).numpy()
+                        for t in texts
+                    ],
+                    axis=1,
+                )
+            )
+    return np.concatenate(rows)
 
 
-def evaluate_rewards(model: Any, heldout: HeldoutSet) -> dict[str, Any]:
-    """Every held-out metric of one reward model on a held-out set."""
+def evaluate_rewards(model: Any, heldout: HeldoutSet, progress: bool = True) -> dict[str, Any]:
+    """Every held-out metric of one reward model on a held-out set (progress bars while it scores)."""
     if not heldout.records:
         return {"clips": 0}
     records, clips = heldout.records, heldout.clips
     instructions = [r.instruction for r in records]
     labels = np.asarray([r.success for r in records])
-    # one encoding of the clips gives both scores where the model offers it
-    scored = (
-        model.scores(clips, instructions)
-        if hasattr(model, "scores")
-        else (model.reward(clips, instructions),)
-    )
-    rewards = torch.as_tensor(scored[0]).numpy()
+    scored = _scores(model, clips, instructions, progress)
+    rewards = scored[0]
     metrics: dict[str, Any] = {
         "clips": len(records),
         "successes": int(labels.sum()),
@@ -108,18 +137,26 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet) -> dict[str, Any]:
         "reward_auc_per_variant": grouped_success_auc(rewards, labels, [r.variant for r in records]),
     }
     if len(scored) == 2:
-        probs = torch.as_tensor(scored[1]).numpy()
+        probs = scored[1]
         metrics["success_probability_auc"] = success_auc(probs, labels)
         metrics["success_accuracy"] = float(np.mean((probs > 0.5) == labels))
     success_rows = np.flatnonzero(labels)
     tasks = list(heldout.candidates)
     if len(success_rows):
-        scores = _score_matrix(model, clips[success_rows], [heldout.candidates[t] for t in tasks])
+        texts = [heldout.candidates[t] for t in tasks]
+        scores = _score_matrix(model, clips[success_rows], texts, progress)
         metrics["retrieval_accuracy"] = retrieval_accuracy(
             scores, [tasks.index(records[i].task) for i in success_rows]
         )
     metrics["retrieval_candidates"] = len(tasks)
-    dense = [prefix_rewards(model, clip, text) for clip, text in zip(clips, instructions, strict=True)]
+    pairs = tqdm(
+        zip(clips, instructions, strict=True),
+        total=len(clips),
+        desc="dense rewards",
+        unit="clip",
+        disable=not progress,
+    )
+    dense = [prefix_rewards(model, clip, text) for clip, text in pairs]
     metrics["dense_progress_spearman"] = progress_correlation(dense, heldout.progress)
     return metrics
 
@@ -128,10 +165,10 @@ def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True) -> dict[str
     """Metrics of the checkpoint in `ckpt_dir` on its own held-out robot clips."""
     from adapt2reward.reward.reward_model import RewardModel
 
-    return evaluate_rewards(RewardModel.load(ckpt_dir), load_heldout(ckpt_dir, progress))
+    return evaluate_rewards(RewardModel.load(ckpt_dir), load_heldout(ckpt_dir, progress), progress)
 
 
 def compare_offline(models: Mapping[str, Any], ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
     """Held-out metrics of several reward models on the held-out clips of one stage-2 checkpoint."""
     heldout = load_heldout(ckpt_dir, progress)
-    return {name: evaluate_rewards(model, heldout) for name, model in models.items()}
+    return {name: evaluate_rewards(model, heldout, progress) for name, model in models.items()}
