@@ -25,6 +25,7 @@ OutCkpt = Annotated[Path | None, typer.Option(help="Checkpoint folder to create 
 HumanTasks = Annotated[
     str | None, typer.Option(help="Use only these tasks' human clips, comma-separated (default: all).")
 ]
+Device = Annotated[str, typer.Option(help="Where reward models run: cpu, cuda, cuda:N or auto.")]
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -202,14 +203,16 @@ def score(
     video: Annotated[Path, typer.Argument(help="Video file (mp4, webm, ...) or clip archive (.npz).")],
     instruction: Annotated[str, typer.Argument(help='Instruction, e.g. "close the drawer".')],
     checkpoint: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    device: Device = "cpu",
 ) -> None:
     """Print the reward and success probability of a video for an instruction, as one JSON object."""
     from adapt2reward.data.clip_io import ClipDecodeError, read_clip_file
+    from adapt2reward.models.device import resolve_device
     from adapt2reward.reward.reward_model import RewardModel
     from adapt2reward.training.checkpoint import CheckpointError
 
     try:
-        model = RewardModel.load(checkpoint)
+        model = RewardModel.load(checkpoint, resolve_device(device))
         frames = read_clip_file(video)["frames"][None]
         reward = float(model.reward(frames, [instruction])[0])
         probability = float(model.success_probability(frames, [instruction])[0])
@@ -266,15 +269,25 @@ def evaluate(
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
     ] = "local",
+    device: Device = "cpu",
 ) -> None:
     """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
     from adapt2reward.evaluation.runner import run_evaluation
+    from adapt2reward.models.device import resolve_device
     from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         methods = _methods(checkpoint, name, baseline, model)
         summary = run_evaluation(
-            protocol, methods, checkpoint, out, episodes, workers, preset, backend=backend
+            protocol,
+            methods,
+            checkpoint,
+            out,
+            episodes,
+            workers,
+            preset,
+            backend=backend,
+            device=str(resolve_device(device)),
         )
     except (ValueError, FileNotFoundError, CheckpointError) as e:
         _fail(str(e))

@@ -4,10 +4,10 @@ The wrapper renders a frame with `env.render()` at the reset and every `frame_ev
 last step of an episode), keeps the episode's frames as a rolling clip, and scores the clip with the
 reward model against one instruction. The reward models of this package keep the features of the frames
 they have seen (`adapt2reward.reward.feature_cache`), so each step that adds a frame pays one frame pass
-and one temporal-model pass, not a pass over the whole clip. `dense`: each step gets the reward of the clip so far (recomputed
-when a frame is added, held in between); `terminal`: only the episode's last step gets it. The model
-resamples the clip to its own frame count. Frames should come at the model's image size (other sizes are
-cropped and resized, at a cost): build the env with `render_size=model.image_size`
+and one temporal-model pass, not a pass over the whole clip. `dense`: each step gets the reward of the
+clip so far (recomputed when a frame is added, held in between); `terminal`: only the episode's last step
+gets it. The model resamples the clip to its own frame count. Frames should come at the model's image
+size (other sizes are cropped and resized, at a cost): build the env with `render_size=model.image_size`
 (`adapt2reward.envs.gym_env.make_env`) or, for a raw MetaWorld env, `width=height=image_size`.
 """
 

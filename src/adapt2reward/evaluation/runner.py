@@ -13,15 +13,15 @@ from adapt2reward.evaluation.report import OFFLINE_NAME
 OFFLINE = "offline"
 
 
-def load_method(kind: str, path: str | Path) -> Any:
-    """A reward model: an Adapt2Reward checkpoint (`adapt2reward`) or a baseline of `kind`."""
+def load_method(kind: str, path: str | Path, device: str = "cpu") -> Any:
+    """A reward model on `device`: an Adapt2Reward checkpoint (`adapt2reward`) or a baseline of `kind`."""
     if kind == "adapt2reward":
         from adapt2reward.reward.reward_model import RewardModel
 
-        return RewardModel.load(path)
+        return RewardModel.load(path, device)
     from adapt2reward.baselines import load_reward
 
-    return load_reward(kind, path)
+    return load_reward(kind, path, device)
 
 
 def checkpoint_kind(path: str | Path) -> str:
@@ -53,12 +53,14 @@ def run_evaluation(
     preset: str = "quick",
     progress: bool = True,
     backend: str = "local",
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
 
     `offline` scores the held-out robot clips of `checkpoint` with every method (`OUT/offline.json`);
     any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`),
-    and resumes an interrupted run into the same `out`.
+    and resumes an interrupted run into the same `out`. Reward models run on `device` (every worker
+    process loads its own copy there).
     """
     for method, (_, path) in methods.items():
         if not Path(path).is_dir():
@@ -68,7 +70,7 @@ def run_evaluation(
     if protocol == OFFLINE:
         from adapt2reward.evaluation.heldout import compare_offline
 
-        models = {name: load_method(kind, path) for name, (kind, path) in methods.items()}
+        models = {name: load_method(kind, path, device) for name, (kind, path) in methods.items()}
         metrics = compare_offline(models, checkpoint, progress)
         (out / OFFLINE_NAME).write_text(json.dumps(metrics, indent=2) + "\n")
         return metrics
@@ -78,7 +80,8 @@ def run_evaluation(
 
     rewards = {
         name: ModelReward(
-            loader=functools.partial(load_method, kind, str(path)), identity=checkpoint_identity(kind, path)
+            loader=functools.partial(load_method, kind, str(path), device),
+            identity=checkpoint_identity(kind, path),
         )
         for name, (kind, path) in methods.items()
     }
