@@ -191,3 +191,32 @@ def test_receding_horizon_replans_on_the_executed_prefix():
     result = run_episode(sim, _ShapeCheckingReward(4, 16), "close the drawer", config, seed=0)
     assert result.reward_calls == 3  # one search per replanning step
     assert result.candidate_scores.shape == (9,) and result.reward_curve.shape == (4,)
+
+
+def test_shared_work_is_done_once_and_the_cost_is_split():
+    space = PlanSpace(num_waypoints=2, steps_per_waypoint=10)
+    config = PlannerConfig(space, CEMConfig(samples=3, elites=1, iterations=2), num_frames=4, size=16)
+    sim = TaskEnv("drawer-close")
+    root = sim.get_state()
+    plan = space.decode(np.random.default_rng(2).uniform(size=space.dim))
+    drawn = run_plan(sim, plan, space, 0, space.horizon, config.keep, 16)
+    sim.set_state(root)
+    reused = run_plan(sim, plan, space, 0, space.horizon, config.keep, 16, first_frame=drawn.frames[0])
+    np.testing.assert_array_equal(drawn.frames, reused.frames)
+
+    steps, renders = [], []
+    step, render = sim.step, sim.render
+    sim.step = lambda action: steps.append(1) or step(action)
+    sim.render = lambda size: renders.append(1) or render(size)
+    sim.set_state(root)
+    result = run_episode(sim, _ShapeCheckingReward(4, 16), "close the drawer", config, seed=0)
+    # 6 candidates, of which the best of iteration 1 comes back in iteration 2: 5 rollouts + the executed one
+    assert len(steps) == 6 * space.horizon
+    # the start frame once, 3 more kept frames per rollout
+    assert len(renders) == 1 + 6 * 3
+    split = result.cpu_split
+    assert set(split) == {"simulate", "render", "reward", "plan"} and min(split.values()) >= 0
+    assert split["render"] > 0 and split["simulate"] > 0
+    assert sum(split.values()) == pytest.approx(result.cpu_seconds, rel=0.2, abs=0.05)
+    sim.set_state(root)
+    assert run_episode(sim, OracleReward(), "close the drawer", config, seed=0).cpu_split["render"] == 0

@@ -161,6 +161,14 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
         app, ["score", str(tmp_path / "missing.mp4"), "press it", "--checkpoint", str(out)]
     )
     assert bad.exit_code == 2 and "does not exist" in bad.output
+    args = ["score", str(tmp_path / "clip.mp4"), "press the button", "--checkpoint", str(out)]
+    on_cpu = CliRunner().invoke(app, [*args, "--device", "cpu"])
+    assert on_cpu.exit_code == 0 and json.loads(on_cpu.stdout) == scores
+    if not torch.cuda.is_available():
+        no_gpu = CliRunner().invoke(app, [*args, "--device", "cuda"])
+        assert no_gpu.exit_code == 2 and "no CUDA device" in no_gpu.output
+    unknown = CliRunner().invoke(app, [*args, "--device", "tpu"])
+    assert unknown.exit_code == 2 and "unknown device 'tpu'" in unknown.output
 
 
 @pytest.mark.parametrize(

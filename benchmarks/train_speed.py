@@ -1,28 +1,23 @@
-"""Training steps per second and reward throughput of the default backbone, on this machine's CPU.
+"""Training steps per second of the default backbone, on this machine's CPU.
 
-Prints the figures and writes `results/speed.json`. Training speed is measured with the frame encoder
-frozen and its features cached (the default) and, for comparison, with the last EfficientNet blocks
-fine-tuned on raw frames. Reward throughput is clips per second at batch 1 and batch 64.
+Prints the figures and writes the "training" section of `results/speed.json`. Training speed is measured
+with the frame encoder frozen and its features cached (the default) and, for comparison, with the last
+EfficientNet blocks fine-tuned on raw frames. Reward inference speed: `benchmarks/reward_speed.py`.
 
-    python benchmarks/train_and_reward_speed.py [--steps 20]
+    OMP_NUM_THREADS=1 python benchmarks/train_speed.py [--steps 20]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
-from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from speed_results import record
 
 from adapt2reward.losses.combined import Adapt2RewardLoss
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig, PromptConfig
-from adapt2reward.reward.reward_model import RewardModel
 
 TASKS = {
     "drawer-close": "close the drawer",
@@ -73,38 +68,23 @@ def train_steps_per_second(model: Adapt2RewardModel, steps: int, cached: bool) -
     return steps / (time.perf_counter() - start)
 
 
-def reward_clips_per_second(reward_model: RewardModel, batch: int, repeats: int) -> float:
-    clips = np.random.default_rng(0).integers(0, 255, (batch, 8, 64, 64, 3), dtype=np.uint8)
-    reward_model.reward(clips, "close the drawer")  # warm-up, caches the text feature
-    start = time.perf_counter()
-    for _ in range(repeats):
-        reward_model.reward(clips, "close the drawer")
-    return batch * repeats / (time.perf_counter() - start)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=None, help="default: results/speed-<threads>threads.json")
     args = parser.parse_args()
     prompts = PromptConfig(tasks=TASKS)
     frozen = Adapt2RewardModel(ModelConfig(prompts=prompts))
     tuned = Adapt2RewardModel(ModelConfig(backbone=BackboneConfig(frame_trainable_blocks=2), prompts=prompts))
     results = {
-        "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
-        "load_average_1min": os.getloadavg()[0],  # other jobs on the 2 cores slow every figure
+        "torch_threads": torch.get_num_threads(),
         "train_steps_per_s_frozen_cached": train_steps_per_second(frozen, args.steps, cached=True),
         "train_steps_per_s_finetune_last2_blocks": train_steps_per_second(
             tuned, max(3, args.steps // 4), cached=False
         ),
-        "reward_clips_per_s_batch1": reward_clips_per_second(RewardModel(frozen), 1, 20),
-        "reward_clips_per_s_batch64": reward_clips_per_second(RewardModel(frozen), 64, 3),
     }
+    record("training", {k: round(v, 3) for k, v in results.items()})
     for key, value in results.items():
-        print(f"{key:45s} {value if isinstance(value, str) else f'{value:8.2f}'}")
-    out = args.out or Path(f"results/speed-{torch.get_num_threads()}threads.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"{key:45s} {value:8.2f}")
 
 
 if __name__ == "__main__":
