@@ -21,6 +21,7 @@ light), 4x MSAA (off halves the time but aliases every edge, ~2.5 / 255), scene 
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ DETAILS = ("low", "full")
 DEFAULT_DETAIL = "low"
 MAX_GEOM = 10000
 GL_SIZE = 64  # the GL context's own buffer; frames are drawn into MuJoCo's offscreen framebuffer
+LOW_DETAIL_MAX_SIZE = 128  # larger frames get the full meshes: at 256 px the decimated facets show
 
 _OFF_FLAGS = (
     mujoco.mjtRndFlag.mjRND_SHADOW,
@@ -75,11 +77,20 @@ _gl: mujoco.GLContext | None = None
 _context: _RenderContext | None = None
 
 
+def _new_gl_context() -> mujoco.GLContext:
+    """A GL context of the backend `$MUJOCO_GL` names now: `mujoco.GLContext` was fixed when mujoco was
+    imported, which is GLFW (failing without a display) if a script imported mujoco before this package."""
+    backend = os.environ.get("MUJOCO_GL", "").lower()
+    if backend in ("osmesa", "egl"):
+        return importlib.import_module(f"mujoco.{backend}").GLContext(GL_SIZE, GL_SIZE)
+    return mujoco.GLContext(GL_SIZE, GL_SIZE)
+
+
 def _render_context(model: mujoco.MjModel, detail: str) -> _RenderContext:
     """The process's render context for `model` at `detail`, with the GL context current."""
     global _gl, _context
     if _gl is None:
-        _gl = mujoco.GLContext(GL_SIZE, GL_SIZE)
+        _gl = _new_gl_context()
     _gl.make_current()
     if _context is None or _context.model is not model or _context.detail != detail:
         if _context is not None:
@@ -137,13 +148,15 @@ def render_frame(
 ) -> np.ndarray:
     """Render the current state as a uint8 (size, size, 3) image, upright.
 
-    detail: 'low' or 'full' (see the module); None reads `$A2R_RENDER_DETAIL` (default 'low').
+    detail: 'low' or 'full' (see the module); None reads `$A2R_RENDER_DETAIL` (default 'low'). Frames
+        larger than LOW_DETAIL_MAX_SIZE are drawn at 'full'.
     option: what to draw; None draws every geom group and no sites.
     """
     buffer = model.vis.global_
     if size > min(buffer.offwidth, buffer.offheight):
         raise ValueError(f"size {size} exceeds the offscreen buffer {buffer.offwidth}x{buffer.offheight}")
-    context = _render_context(model, render_detail(detail))
+    detail = render_detail(detail)
+    context = _render_context(model, "full" if size > LOW_DETAIL_MAX_SIZE else detail)
     scene = context.scene
     mujoco.mjv_updateScene(
         model, data, option or _OPTION, None, _free_camera(camera), mujoco.mjtCatBit.mjCAT_ALL.value, scene
