@@ -27,6 +27,24 @@ HumanTasks = Annotated[
 ]
 Device = Annotated[str, typer.Option(help="Where reward models run: cpu, cuda, cuda:N or auto.")]
 
+# A LeRobot folder as robot data (train, baseline): imported once into a dataset folder, then read as one.
+LeRobotDir = Annotated[
+    Path | None,
+    typer.Option("--lerobot", help="LeRobot dataset folder (v2.1 or v3.0) whose episodes are robot clips."),
+]
+Camera = Annotated[str | None, typer.Option(help="LeRobot camera key, e.g. observation.images.front.")]
+SuccessKey = Annotated[
+    str | None,
+    typer.Option(help="LeRobot column with the success label: per episode, or per frame (last frame read)."),
+]
+SuccessFile = Annotated[
+    Path | None, typer.Option(help="JSON or CSV file mapping LeRobot episode index to success.")
+]
+LeRobotCache = Annotated[
+    Path | None,
+    typer.Option(help="Dataset folder the LeRobot episodes are imported into (default: a cache folder)."),
+]
+
 
 def _split(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
@@ -41,6 +59,31 @@ def _config(cls, path: Path | None, **changes):
         if v is not None and v != []
     }
     return cls.from_dict(base | given)
+
+
+def _with_lerobot(
+    robot: list[Path] | None,
+    config: Path | None,
+    lerobot: Path | None,
+    camera: str | None,
+    success_key: str | None,
+    success_file: Path | None,
+    cache: Path | None,
+) -> list[Path] | None:
+    """The robot folders plus the import of `lerobot` (made now; a rerun reuses what is imported)."""
+    if lerobot is None:
+        return robot
+    if camera is None:
+        raise ValueError("--lerobot needs --camera KEY, one of the video features in its meta/info.json")
+    from adapt2reward.data.lerobot_import import default_cache, import_lerobot
+    from adapt2reward.data.lerobot_read import LeRobotSpec
+
+    spec = LeRobotSpec(str(lerobot), camera, success_key, str(success_file) if success_file else None)
+    out = cache or default_cache(spec)
+    typer.echo(json.dumps(import_lerobot(spec, out)), err=True)
+    if robot is None and config is not None:
+        robot = [Path(p) for p in json.loads(config.read_text()).get("robot", [])]
+    return [*(robot or []), out]
 
 
 def _fail(message: str) -> None:
@@ -89,6 +132,68 @@ def generate(
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 
+@app.command("import-lerobot")
+def import_lerobot_command(
+    source: Annotated[Path, typer.Argument(help="LeRobot dataset folder (codebase v2.1 or v3.0).")],
+    out: Annotated[Path, typer.Option(help="Dataset folder to create or resume.")],
+    camera: Annotated[str, typer.Option(help="Camera key, e.g. observation.images.front.")],
+    success_key: SuccessKey = None,
+    success_file: SuccessFile = None,
+    frames: Annotated[int, typer.Option(help="Frames kept per episode, evenly spaced.")] = 8,
+    size: Annotated[int, typer.Option(help="Frames cropped and resized to SIZE (0: as decoded).")] = 64,
+    window: Annotated[
+        str | None, typer.Option(help="START:END in seconds of each episode (negative: from its end).")
+    ] = None,
+    success_threshold: Annotated[
+        float, typer.Option(help="Numeric labels at or above it are successes.")
+    ] = 0.5,
+) -> None:
+    """Import a LeRobot dataset's episodes as robot clips of a dataset folder (resumable)."""
+    from adapt2reward.data.lerobot_import import import_lerobot
+    from adapt2reward.data.lerobot_read import LeRobotSpec
+
+    try:
+        span = None
+        if window is not None:
+            start, _, end = window.partition(":")
+            span = (float(start) if start else None, float(end) if end else None)
+        spec = LeRobotSpec(
+            str(source),
+            camera,
+            success_key,
+            str(success_file) if success_file else None,
+            num_frames=frames,
+            window=span,
+            success_threshold=success_threshold,
+        )
+        counts = import_lerobot(spec, out, size or None)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps(counts))
+
+
+@app.command()
+def export(
+    dataset: Annotated[Path, typer.Argument(help="Dataset folder (manifest.jsonl + clips).")],
+    out: Annotated[Path, typer.Option(help="Folder to create; it must not exist.")],
+    fmt: Annotated[str, typer.Option("--format", help="Output format: lerobot (v3.0).")] = "lerobot",
+    camera: Annotated[str, typer.Option(help="Camera key of the video.")] = "observation.images.front",
+    fps: Annotated[int, typer.Option(help="Frame rate written to the videos and timestamps.")] = 8,
+    domain: Annotated[str, typer.Option(help="robot, human or all.")] = "robot",
+) -> None:
+    """Write a dataset as a LeRobot v3.0 dataset (success label and failure source as columns)."""
+    from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.data.lerobot_write import export_lerobot
+
+    if fmt != "lerobot":
+        _fail(f"unknown format {fmt!r}; known: lerobot")
+    try:
+        counts = export_lerobot(dataset, out, camera, fps, None if domain == "all" else domain)
+    except (ValueError, FileNotFoundError, FileExistsError, ClipDecodeError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps(counts))
+
+
 @app.command()
 def pretrain(
     data: Annotated[
@@ -135,12 +240,18 @@ def train(
     num_modes: Annotated[int | None, typer.Option("--k", help="Failure modes K per task.")] = None,
     epochs: Epochs = None,
     seed: Seed = None,
+    lerobot: LeRobotDir = None,
+    camera: Camera = None,
+    success_key: SuccessKey = None,
+    success_file: SuccessFile = None,
+    lerobot_cache: LeRobotCache = None,
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
 
     try:
+        robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
         cfg = _config(
             TrainConfig,
             config,
@@ -172,6 +283,11 @@ def baseline(
     out: Annotated[Path | None, typer.Option(help="Checkpoint folder to write.")] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
     seed: Seed = None,
+    lerobot: LeRobotDir = None,
+    camera: Camera = None,
+    success_key: SuccessKey = None,
+    success_file: SuccessFile = None,
+    lerobot_cache: LeRobotCache = None,
 ) -> None:
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
@@ -180,6 +296,8 @@ def baseline(
         _fail(f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}")
     entry = BASELINES[kind]
     try:
+        if kind != "concept2robot":
+            robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
         robot = robot if kind != "concept2robot" else None
         cfg = _config(
             entry.config_class,
