@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from adapt2reward.cli import app
 from adapt2reward.data import ClipDecodeError, load_clip, read_manifest
+from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.lerobot_import import import_lerobot
 from adapt2reward.data.lerobot_labels import LeRobotLabelError
 from adapt2reward.data.lerobot_meta import LeRobotError, LeRobotVideoError
@@ -28,7 +29,7 @@ from adapt2reward.data.transforms import frame_indices
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 CAMERA = "observation.images.front"
 FPS = 10
-SIZE = 32
+SIZE = 64
 # Mean absolute pixel difference (0..255) allowed between a clip and its H.264 round trip. Measured on
 # the synthetic clips (a moving square over per-pixel noise, 64x64): 3.0 on average, 3.4 at most.
 CODEC_LOSS = 4.5
@@ -44,10 +45,12 @@ def episode_frames(index: int, length: int) -> np.ndarray:
     return frames
 
 
-def encode(path: Path, frames: np.ndarray) -> None:
+def encode(path: Path, frames: np.ndarray, codec: str = "libx264") -> None:
+    """H.264, or AV1 (libsvtav1) as LeRobot itself encodes, with a keyframe every 4 frames."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=FPS, options={"crf": "10", "g": "4"})
+        options = {"crf": "10", "g": "4"} if codec == "libx264" else {"crf": "20", "g": "4", "preset": "11"}
+        stream = container.add_stream(codec, rate=FPS, options=options)
         stream.width, stream.height, stream.pix_fmt = SIZE, SIZE, "yuv420p"
         stream.time_base = Fraction(1, FPS)
         for i, image in enumerate(frames):
@@ -119,8 +122,8 @@ def write_v21(root: Path) -> Path:
 
 
 def write_v3(root: Path) -> Path:
-    """v3.0: episodes 0-1 in file-000, 2-3 in file-001 (parquet and mp4), per-episode metadata parquet
-    with a quality score column, tasks.parquet."""
+    """v3.0: episodes 0-1 in file-000, 2-3 in file-001 (parquet and AV1 mp4), per-episode metadata
+    parquet with a quality score column, tasks.parquet."""
     info = {
         "codebase_version": "v3.0",
         "fps": FPS,
@@ -161,7 +164,8 @@ def write_v3(root: Path) -> Path:
         (root / "data/chunk-000").mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.concat_tables(tables), root / f"data/chunk-000/file-{file_index:03d}.parquet")
         for camera in (CAMERA, "observation.images.wrist"):
-            encode(root / f"videos/{camera}/chunk-000/file-{file_index:03d}.mp4", np.concatenate(videos))
+            path = root / f"videos/{camera}/chunk-000/file-{file_index:03d}.mp4"
+            encode(path, np.concatenate(videos), codec="libsvtav1")
     pq.write_table(pa.Table.from_pylist(rows), root / "meta/episodes/chunk-000/file-000.parquet")
     tasks = pa.table({"task_index": [0, 1], "__index_level_0__": TASKS})
     pq.write_table(tasks, root / "meta/tasks.parquet")
@@ -309,6 +313,10 @@ def test_export_round_trips_frames_labels_and_instructions(generated, tmp_path):
                 original.failure_source,
             )
             assert np.abs(clip.astype(int) - load_clip(generated, original)).mean() < CODEC_LOSS
+    imported = import_lerobot(source.spec, tmp_path / "imported", size=None, progress=False)["out"]
+    for original, record in zip(originals, read_manifest(imported), strict=True):
+        progress = read_clip_file(Path(imported) / record.path)["progress"]
+        np.testing.assert_allclose(progress, read_clip_file(generated / original.path)["progress"])
 
 
 def test_export_never_leaves_a_half_written_dataset(generated, tmp_path):

@@ -67,7 +67,8 @@ def import_lerobot(
         frames = source.frames(episode)
         if size:
             frames = resize(frames, size)
-        save_clip(out / record.path, frames)
+        progress = source.progress(episode)
+        save_clip(out / record.path, frames, **({} if progress is None else {"progress": progress}))
         height, width = frames.shape[1:3]
         append_records(out, [replace(record, height=int(height), width=int(width))])
     return {"out": str(out), "imported": len(pending), "skipped": len(records) - len(pending)}

@@ -18,7 +18,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adapt2reward.data.lerobot_labels import read_success_file, resolve_success
-from adapt2reward.data.lerobot_meta import Episode, LeRobotError, read_episodes, read_info
+from adapt2reward.data.lerobot_meta import (
+    Episode,
+    LeRobotError,
+    LeRobotVideoError,
+    read_episodes,
+    read_info,
+)
 from adapt2reward.data.lerobot_video import decode_at
 from adapt2reward.data.records import FAILURE_SOURCES, ClipRecord
 from adapt2reward.data.transforms import frame_indices
@@ -26,6 +32,7 @@ from adapt2reward.json_config import JsonConfig
 
 # Per-episode columns that `a2r export` writes next to the success label, read back when present.
 TASK_COLUMN, VARIANT_COLUMN, FAILURE_COLUMN = "a2r_task", "a2r_variant", "failure_source"
+PROGRESS_COLUMN = "a2r_progress"  # per frame: the simulator's dense reward, kept for progress metrics
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class LeRobotSource:
         if path not in self._tables:
             if not path.is_file():
                 raise LeRobotError(f"{self.where(episode)}: data file {path} does not exist")
-            wanted = {"episode_index", "frame_index", "timestamp", self.spec.success_key}
+            wanted = {"episode_index", "frame_index", "timestamp", PROGRESS_COLUMN, self.spec.success_key}
             try:
                 names = pq.read_schema(path).names
                 table = pq.read_table(path, columns=[c for c in names if c in wanted])
@@ -112,16 +119,31 @@ class LeRobotSource:
             return columns["timestamp"].astype(np.float64)
         return np.arange(episode.length) / self.fps
 
-    def frame_times(self, episode: Episode) -> np.ndarray:
-        """The timestamps of the `num_frames` frames kept, over the episode or its window."""
+    def kept_rows(self, episode: Episode) -> np.ndarray:
+        """Positions (in frame order) of the `num_frames` frames kept, over the episode or its window."""
         times = self.timestamps(episode)
+        rows = np.arange(len(times))
         if self.spec.window is not None:
             start, end = (self._window_edge(v, times) for v in self.spec.window)
-            times = times[(times >= (start if start is not None else -np.inf) - 1e-6)]
-            times = times[times <= (end if end is not None else np.inf) + 1e-6]
-            if not len(times):
+            inside = (times >= (-np.inf if start is None else start) - 1e-6) & (
+                times <= (np.inf if end is None else end) + 1e-6
+            )
+            rows = rows[inside]
+            if not len(rows):
                 raise LeRobotError(f"{self.where(episode)}: window {self.spec.window} holds no frame")
-        return times[frame_indices(len(times), self.spec.num_frames)]
+        return rows[frame_indices(len(rows), self.spec.num_frames)]
+
+    def frame_times(self, episode: Episode) -> np.ndarray:
+        """The timestamps (s from the episode's start) of the frames kept."""
+        return self.timestamps(episode)[self.kept_rows(episode)]
+
+    def progress(self, episode: Episode) -> np.ndarray | None:
+        """The simulator's progress at the kept frames, for episodes `a2r export` wrote (else None)."""
+        values = self._frame_columns(episode).get(PROGRESS_COLUMN)
+        if values is None:
+            return None
+        kept = np.asarray([np.nan if v is None else v for v in values[self.kept_rows(episode)]], np.float32)
+        return None if np.isnan(kept).all() else kept
 
     def _window_edge(self, value: float | None, times: np.ndarray) -> float | None:
         if value is None:
@@ -132,7 +154,7 @@ class LeRobotSource:
         """uint8 (num_frames, H, W, 3) of the chosen camera, decoded by seeking to each frame's time."""
         times = self.frame_times(episode) + episode.video_from
         if episode.video_to is not None and times[-1] > episode.video_to + 0.5 / self.fps:
-            raise LeRobotError(
+            raise LeRobotVideoError(
                 f"{self.where(episode)}: frame timestamps run to {times[-1]:.3f} s, past the episode's "
                 f"video span ending at {episode.video_to:.3f} s in {episode.video_path}"
             )

@@ -15,11 +15,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adapt2reward.data.clip_io import load_clip
-from adapt2reward.data.lerobot_read import FAILURE_COLUMN, TASK_COLUMN, VARIANT_COLUMN
+from adapt2reward.data.clip_io import ClipDecodeError, read_clip_file
+from adapt2reward.data.lerobot_read import FAILURE_COLUMN, PROGRESS_COLUMN, TASK_COLUMN, VARIANT_COLUMN
 from adapt2reward.data.lerobot_video import VideoWriter
 from adapt2reward.data.records import ClipRecord, read_manifest
 
@@ -61,35 +62,23 @@ def _write(
     dataset_dir: Path, root: Path, records: list[ClipRecord], camera: str, fps: int, per_file: int
 ) -> dict[str, int]:
     tasks = {text: i for i, text in enumerate(sorted({r.instruction for r in records}))}
+    first = read_clip_file(dataset_dir / records[0].path)["frames"]
+    shape = first.shape[1:]
     episodes: list[dict[str, Any]] = []
-    shape: tuple[int, ...] = ()
     total = 0
     for start in range(0, len(records), per_file):
         file_number = start // per_file
         where = {"chunk_index": file_number // CHUNKS_SIZE, "file_index": file_number % CHUNKS_SIZE}
-        rows: dict[str, list] = {k: [] for k in ("timestamp", "frame_index", "episode_index", "index")}
-        rows |= {"task_index": [], "next.success": []}
-        video = None
-        for episode_index, record in enumerate(records[start : start + per_file], start):
-            frames = load_clip(dataset_dir, record)
-            if video is None:
-                shape = shape or frames.shape[1:]
-                path = root / VIDEO_PATH.format(video_key=camera, **where)
-                video = VideoWriter(path, fps, shape[0], shape[1])
-            if frames.shape[1:] != shape:
-                raise ValueError(f"clip {record.id}: frames of shape {frames.shape[1:]}, others {shape}")
-            n, begin = len(frames), video.time
-            video.write(frames)
-            rows["timestamp"] += [i / fps for i in range(n)]
-            rows["frame_index"] += list(range(n))
-            rows["episode_index"] += [episode_index] * n
-            rows["index"] += list(range(total, total + n))
-            rows["task_index"] += [tasks[record.instruction]] * n
-            rows["next.success"] += [record.success and i == n - 1 for i in range(n)]
-            episodes.append(_episode_row(record, episode_index, n, total, begin, video.time, camera, where))
-            total += n
-        assert video is not None
-        video.close()
+        video = VideoWriter(root / VIDEO_PATH.format(video_key=camera, **where), fps, shape[0], shape[1])
+        rows: dict[str, list] = {k: [] for k in FRAME_TYPES}
+        try:
+            for episode_index, record in enumerate(records[start : start + per_file], start):
+                row = _add_episode(dataset_dir, record, episode_index, total, shape, tasks, rows, video)
+                span = row.pop("video_span")
+                episodes.append(row | _locations(camera, where, *span))
+                total += row["length"]
+        finally:
+            video.close()
         table = pa.table({k: pa.array(v, type=FRAME_TYPES[k]) for k, v in rows.items()})
         (root / DATA_PATH.format(**where)).parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, root / DATA_PATH.format(**where))
@@ -100,37 +89,41 @@ def _write(
     return {"episodes": len(records), "frames": total, "tasks": len(tasks)}
 
 
-FRAME_TYPES = {
-    "timestamp": pa.float32(),
-    "next.success": pa.bool_(),
-    **dict.fromkeys(("frame_index", "episode_index", "index", "task_index"), pa.int64()),
-}
-
-
-def _episode_row(
+def _add_episode(
+    dataset_dir: Path,
     record: ClipRecord,
     index: int,
-    length: int,
     first_row: int,
-    begin: float,
-    end: float,
-    camera: str,
-    where: dict[str, int],
+    shape: tuple[int, ...],
+    tasks: dict[str, int],
+    rows: dict[str, list],
+    video: VideoWriter,
 ) -> dict[str, Any]:
+    """Append one clip to the open video and the frame rows; returns its episode metadata row."""
+    arrays = read_clip_file(dataset_dir / record.path)
+    frames = arrays["frames"]
+    if len(frames) != record.num_frames:
+        raise ClipDecodeError(
+            f"clip {record.id}: {len(frames)} frames, the manifest says {record.num_frames}"
+        )
+    if frames.shape[1:] != shape:
+        raise ValueError(f"clip {record.id}: frames of shape {frames.shape[1:]}, the first clip's {shape}")
+    n, begin = len(frames), video.time
+    video.write(frames)
+    rows["timestamp"] += [i / video.fps for i in range(n)]
+    rows["frame_index"] += list(range(n))
+    rows["episode_index"] += [index] * n
+    rows["index"] += list(range(first_row, first_row + n))
+    rows["task_index"] += [tasks[record.instruction]] * n
+    rows["next.success"] += [record.success and i == n - 1 for i in range(n)]
+    rows[PROGRESS_COLUMN] += arrays.get("progress", np.full(n, np.nan)).tolist()
     return {
         "episode_index": index,
         "tasks": [record.instruction],
-        "length": length,
-        "data/chunk_index": where["chunk_index"],
-        "data/file_index": where["file_index"],
+        "length": n,
         "dataset_from_index": first_row,
-        "dataset_to_index": first_row + length,
-        f"videos/{camera}/chunk_index": where["chunk_index"],
-        f"videos/{camera}/file_index": where["file_index"],
-        f"videos/{camera}/from_timestamp": begin,
-        f"videos/{camera}/to_timestamp": end,
-        "meta/episodes/chunk_index": 0,
-        "meta/episodes/file_index": 0,
+        "dataset_to_index": first_row + n,
+        "video_span": (begin, video.time),
         "success": record.success,
         FAILURE_COLUMN: record.failure_source,
         TASK_COLUMN: record.task,
@@ -138,6 +131,28 @@ def _episode_row(
         "a2r_clip_id": record.id,
         "a2r_behaviour": record.behaviour,
         "a2r_seed": record.seed,
+    }
+
+
+FRAME_TYPES = {
+    "timestamp": pa.float32(),
+    "next.success": pa.bool_(),
+    PROGRESS_COLUMN: pa.float32(),
+    **dict.fromkeys(("frame_index", "episode_index", "index", "task_index"), pa.int64()),
+}
+
+
+def _locations(camera: str, where: dict[str, int], begin: float, end: float) -> dict[str, Any]:
+    """Where an episode lies: its data and video file, and its span (s) in that video."""
+    return {
+        "data/chunk_index": where["chunk_index"],
+        "data/file_index": where["file_index"],
+        f"videos/{camera}/chunk_index": where["chunk_index"],
+        f"videos/{camera}/file_index": where["file_index"],
+        f"videos/{camera}/from_timestamp": begin,
+        f"videos/{camera}/to_timestamp": end,
+        "meta/episodes/chunk_index": 0,
+        "meta/episodes/file_index": 0,
     }
 
 
@@ -209,5 +224,6 @@ def _info(episodes: int, frames: int, tasks: int, fps: int, camera: str, shape: 
             "index": {"dtype": "int64", **scalar},
             "task_index": {"dtype": "int64", **scalar},
             "next.success": {"dtype": "bool", **scalar},
+            PROGRESS_COLUMN: {"dtype": "float32", **scalar},
         },
     }
