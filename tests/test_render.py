@@ -19,9 +19,9 @@ from adapt2reward.envs.render import (
 from adapt2reward.envs.render_model import low_poly_model, robot_meshes
 
 # Difference (0-255) between low and full detail, measured on the scenes below and two more: mean absolute
-# robot 0.60-1.02, human 0.08-0.12; worst 8x8 block robot 12-19, human 3.0-3.2. Broken render models on
-# the same three scenes: faces turned inside out, mean 3.2 / 1.3 / 0.14 and block 49 / 15 / 5; the hand
-# mesh missing, mean 1.35 / 0.84 / 0.77 and block 25 / 26 / 25.
+# robot 0.60-1.03, human 0.13; worst 8x8 block robot 12-19, human 3.0-3.8. Broken render models on the
+# same three scenes: faces turned inside out, mean 3.2 / 1.3 / 0.19 and block 49 / 15 / 5; the hand mesh
+# missing, mean 1.36 / 0.84 / 0.83 and block 25 / 26 / 25.
 ROBOT_BOUND, HUMAN_BOUND = (2.0, 20.0), (0.4, 8.0)  # (mean, worst block)
 
 
