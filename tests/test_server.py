@@ -95,10 +95,14 @@ def test_scores_equal_the_reward_model_in_both_encodings(client, model, clips):
         assert torch.allclose(torch.tensor(out["success_probabilities"]), probs, atol=1e-5)
 
 
-def test_clips_of_other_lengths_and_sizes_are_resampled_like_the_model_does(client, model):
-    clip = np.random.default_rng(1).integers(0, 256, (1, 10, 96, 80, 3), dtype=np.uint8)
-    out = client.post("/score", json={"clips": [encode_clip(clip[0])], "instructions": ["push it"]}).json()
-    assert out["rewards"] == pytest.approx(model.reward(clip, "push it").tolist(), abs=1e-5)
+@pytest.mark.parametrize("shape", [(10, 96, 80, 3), (4, 64, 64, 3), (4, 64, 64, 3, 2)])
+def test_clips_of_any_length_and_size_are_resampled_like_the_model_does(client, model, shape):
+    """Another length and size; the tiny model's own shape (taken as it is); two clips of its shape."""
+    clips = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    clips = np.moveaxis(clips, -1, 0) if len(shape) == 5 else clips[None]
+    body = {"clips": [encode_clip(c) for c in clips], "instructions": "push it"}
+    out = client.post("/score", json=body).json()
+    assert out["rewards"] == pytest.approx(model.reward(clips, "push it").tolist(), abs=1e-5)
 
 
 def test_concurrent_requests_are_batched_and_all_answered(model, clips):
@@ -121,6 +125,7 @@ def test_concurrent_requests_are_batched_and_all_answered(model, clips):
     assert rewards[0] == pytest.approx(model.reward(clips[:1], "close the drawer").item(), abs=1e-5)
     assert gated.batch_sizes == [1, 8, 3]  # the 11 waiting requests filled batches of max_batch=8
     assert health["clips"] == 12 and health["batches"] == 3 and health["queue"] == 0
+    assert health["model_busy_s"] > 0
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = self.clips = 0
+        self.busy_s = 0.0  # seconds spent in `score`: how busy the batcher keeps the model
 
     @property
     def queued(self) -> int:
@@ -113,12 +115,14 @@ class Batcher:
                 continue
             video = jobs[0].video if len(jobs) == 1 else torch.cat([job.video for job in jobs])
             instructions = [text for job in jobs for text in job.instructions]
+            start = time.perf_counter()
             try:
                 outcome: tuple | BaseException = self.score(video, instructions)
             except Exception as e:  # a model failure fails this batch's requests, not the server
                 outcome = e
             else:
                 self.batches, self.clips = self.batches + 1, self.clips + len(video)
+            self.busy_s += time.perf_counter() - start
             try:
                 self._loop.call_soon_threadsafe(_deliver, jobs, outcome)
             except RuntimeError:  # the event loop is closed: nobody is waiting any more

@@ -91,7 +91,7 @@ def _decode_clip(item: Any, index: int, limits: Limits) -> np.ndarray:
             )
         shape = _check_shape(item["shape"], index, limits)
         try:
-            raw = base64.b64decode(item["data"], validate=True)
+            raw = binascii.a2b_base64(item["data"], strict_mode=True)
         except (binascii.Error, ValueError):
             raise RequestError(422, f"clip {index}: 'data' is not valid base64") from None
         if len(raw) != math.prod(shape):
@@ -152,7 +152,14 @@ def parse_request(body: bytes, num_frames: int, image_size: int, limits: Limits)
         raise RequestError(413, f"{len(clips)} clips exceed the limit of {limits.max_clips} per request")
     instructions = _instructions(payload["instructions"], len(clips), limits)
     videos = [
-        to_video_tensor(_decode_clip(item, i, limits)[None], num_frames, image_size)
-        for i, item in enumerate(clips)
+        _model_layout(_decode_clip(item, i, limits), num_frames, image_size) for i, item in enumerate(clips)
     ]
-    return ParsedRequest(torch.cat(videos).permute(0, 1, 3, 4, 2).contiguous(), instructions)
+    return ParsedRequest(videos[0][None] if len(videos) == 1 else torch.stack(videos), instructions)
+
+
+def _model_layout(clip: np.ndarray, num_frames: int, image_size: int) -> torch.Tensor:
+    """A (T, H, W, 3) clip as (num_frames, image_size, image_size, 3), resampled and resized like
+    `RewardModel` does; a clip of that shape already (the usual case) is used as it is, without a copy."""
+    if clip.shape == (num_frames, image_size, image_size, 3):
+        return torch.from_numpy(clip)
+    return to_video_tensor(clip[None], num_frames, image_size)[0].permute(0, 2, 3, 1).contiguous()

@@ -109,6 +109,7 @@ def create_app(
             "max_batch": max_batch,
             "batches": batcher.batches,
             "clips": batcher.clips,
+            "model_busy_s": round(batcher.busy_s, 3),
         }
 
     @app.post("/score")
