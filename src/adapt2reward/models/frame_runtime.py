@@ -2,14 +2,14 @@
 
 The frozen EfficientNet-Lite0 frame pass is the reward's cost. Measured on the project's 2-core CPU
 under load (`benchmarks/frame_encoder.py`, results/speed.json, one thread, 64 px frames): ONNX Runtime
-runs the same network 3-8x faster than PyTorch eager (3.2 / 1.3 / 0.83 ms a frame at batch 1 / 8 / 32
-vs 18.7 / 9.6 / 2.6 ms; PyTorch pays most at small batches), with features at cosine > 0.99999 to
-PyTorch's; with two threads PyTorch collapses on a loaded machine (20-130 ms a frame), ONNX Runtime does
-not (1.6-4 ms). OpenVINO is as fast at batch 8, slower at 1 and 32, and heavier (180 MB installed,
-seconds to convert); channels-last and `torch.jit.freeze` + `optimize_for_inference` stayed under 1.5x
-at batch 1 or 32; int8 was not kept (ONNX Runtime static int8 calibrated on rendered frames: min cosine
-0.958 and no faster; dynamic int8: cosine 0.51 and slower). So "auto" is ONNX Runtime, then OpenVINO
-when only that is installed, then PyTorch.
+runs the same network 3-8x faster than PyTorch eager (wall 3.4 / 1.4 / 1.6 ms a frame at batch 1 / 8 /
+32 vs 25 / 9.6 / 4.4 ms; CPU 1.1 / 0.85 / 0.79 vs 8.7 / 5.0 / 2.3 ms), with features at cosine > 0.99999
+to PyTorch's; with two threads PyTorch collapses on a loaded machine (16-180 ms a frame), ONNX Runtime
+does not (1.0-1.2 ms). OpenVINO is as fast at batch 8 and 32, slower at batch 1 and with two threads,
+and heavier (180 MB installed, seconds to convert); channels-last and `torch.jit.freeze` +
+`optimize_for_inference` stayed under 1.5x at batch 1; int8 was not kept (ONNX Runtime static int8
+calibrated on rendered frames: min cosine 0.958 and no faster; dynamic int8: cosine 0.51 and slower).
+So "auto" is ONNX Runtime, then OpenVINO when only that is installed, then PyTorch.
 
 The fast module is a snapshot of the encoder's weights when it is built (export at build time, in
 memory, offline), made only for a frozen encoder: "auto" never uses it when a parameter is trainable.
