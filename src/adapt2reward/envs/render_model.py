@@ -1,10 +1,10 @@
 """Render models: copies of a MetaWorld model with low-polygon Sawyer meshes, for drawing only.
 
-Measured on the 2-core CPU (64x64, OSMesa/llvmpipe, CPU ms per frame): a robot frame costs ~9.5 ms, and
-the Sawyer's 16 meshes (64k of the scene's 68k triangles) take ~8.5 of them (arm links ~4.8, the hand's
-eGripperBase ~3.8); filling pixels, the scene update and the readback are well under 1 ms. At 64 px a
-link covers a few hundred pixels, so quadric decimation to 10% of each robot mesh's faces cuts the frame
-to ~3 ms for a mean absolute pixel difference of ~0.7 / 255 (docs/simulation.md).
+Measured on the 2-core CPU (64x64, OSMesa/llvmpipe, CPU ms per frame): a robot frame costs ~10 ms, and
+the Sawyer's 11 meshes (66.5k of the scene's 67.8k triangles) take ~8.6 of them (arm links ~4.7, the
+hand ~3.9); the scene update and the readback take 0.06 ms, the other geoms ~1.8. At 64 px a link covers
+a few hundred pixels, so quadric decimation to 10% of each robot mesh's faces cuts the frame to ~3 ms for
+a mean absolute pixel difference of ~0.8 / 255 (docs/simulation.md).
 
 The physics never sees the copy: `mjv_updateScene` reads the physics model and data, and only the
 `MjrContext` (the meshes uploaded once as display lists) is built from the render model. Task objects
