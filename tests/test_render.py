@@ -101,15 +101,21 @@ def test_low_poly_model_decimates_only_the_robot_copy():
     np.testing.assert_array_equal(render.mesh_facenum[others], model.mesh_facenum[others])
 
 
-def test_physics_identical_with_low_detail_rendering(monkeypatch):
-    monkeypatch.delenv(DETAIL_ENV, raising=False)
-    drawn, blind = TaskEnv("push", seed=3), TaskEnv("push", seed=3)
+def test_physics_identical_with_low_detail_rendering():
     actions = np.random.default_rng(0).uniform(-1, 1, (25, 4))
-    for action in actions:
-        drawn.render(64)
-        a, b = drawn.step(action), blind.step(action)
+    runs = {}
+    for detail in ("low", "full"):  # one after the other: a detail change rebuilds the render context
+        env = TaskEnv("push", seed=3)
+        steps = []
+        for action in actions:
+            _frame(env, detail)
+            steps.append(env.step(action))
+        runs[detail] = env, steps
+    (low, low_steps), (full, full_steps) = runs["low"], runs["full"]
+    for a, b in zip(low_steps, full_steps, strict=True):
         np.testing.assert_array_equal(a.obs, b.obs)
         assert a.reward == b.reward and a.success == b.success
-    np.testing.assert_array_equal(drawn._env.data.qpos, blind._env.data.qpos)
-    np.testing.assert_array_equal(drawn._env.data.qvel, blind._env.data.qvel)
-    np.testing.assert_array_equal(drawn.model.mesh_vert, blind.model.mesh_vert)
+    np.testing.assert_array_equal(low._env.data.qpos, full._env.data.qpos)
+    np.testing.assert_array_equal(low._env.data.qvel, full._env.data.qvel)
+    for name in ("mesh_vert", "mesh_face", "mesh_facenum", "geom_size"):
+        np.testing.assert_array_equal(getattr(low.model, name), getattr(full.model, name))
