@@ -7,15 +7,16 @@ are switched off before every render (59 ms -> 14 ms per 64x64 robot frame). The
 by construction.
 
 Render detail (`A2R_RENDER_DETAIL`, read at every frame, or the `detail` argument):
-- `low` (default): the Sawyer's meshes decimated to 10% of their faces, a coarser floor grid and rounder
-  shapes with fewer slices (`render_model.low_poly_model`), drawn from a copy of the model while the
-  scene is still read from the physics model and data. Measured in one run (benchmarks/render.py, CPU
-  ms per 64 px frame): robot 9.7 -> 3.1, human look 4.8 -> 1.6; mean absolute pixel difference to `full`
-  0.79 / 255 (robot) and 0.13 (human). Frames above LOW_DETAIL_MAX_SIZE use the full meshes.
+- `low` (default): the Sawyer's meshes decimated to 10% of their faces, a coarser floor grid and built-in
+  cylinders and spheres with fewer slices (`render_model.low_poly_model`), drawn from a copy of the model
+  while the scene is still read from the physics model and data. Measured in one run
+  (benchmarks/render.py, CPU ms per 64 px frame): robot 9.7 -> 3.1, human look 4.8 -> 1.6; mean absolute
+  pixel difference to `full` 0.79 / 255 (robot) and 0.13 (human). Frames above LOW_DETAIL_MAX_SIZE use
+  the full meshes.
 - `full`: the model's own meshes, pixel-identical to the `mujoco.Renderer` used before.
 
 Measured and left as they were: lights (1 instead of 4 saves nothing: the cost is per triangle, not per
-light), 4x MSAA (off halves the time but aliases every edge, ~2.5 / 255), `LP_NUM_THREADS` (no change),
+light), 4x MSAA (off halves the time but aliases every edge, 1.8-2.8 / 255), `LP_NUM_THREADS` (no change),
 scene update and readback (~0.06 ms together).
 """
 
