@@ -8,6 +8,7 @@ Episodes written by `a2r export` also carry their task name, variant and failure
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,11 @@ class LeRobotSource:
         self.fps = float(self.info["fps"])
         self.episodes = read_episodes(self.root, self.info, spec.camera)
         features = self.info["features"]
-        self.data_columns = [k for k, f in features.items() if f.get("dtype") not in ("video", "image")]
+        columns = {k for k, f in features.items() if f.get("dtype") not in ("video", "image")}
+        if self.episodes and self.episodes[0].data_path.is_file():  # columns info.json may not list
+            with contextlib.suppress(Exception):  # a damaged file is reported when its episode is read
+                columns |= set(pq.read_schema(self.episodes[0].data_path).names)
+        self.data_columns = sorted(columns)
         self.file_labels = read_success_file(Path(spec.success_file)) if spec.success_file else None
         self._tables: dict[Path, Any] = {}  # data file -> pyarrow table of the columns read
 
