@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +35,10 @@ def decode_at(path: Path, times: list[float], fps: float, where: str) -> np.ndar
             frames, current, decoded = [], None, None
             for t in times:
                 if current is None or t < current.time - tolerance or t - current.time > SEEK_GAP_S:
-                    container.seek(max(int((t - tolerance) / stream.time_base), 0), stream=stream)
-                    decoded, current = container.decode(stream), None
+                    decoded = _seek(container, stream, t - tolerance)
+                    current = next(decoded, None)
+                    if current is not None and current.time > t + tolerance:  # landed past t: from 0
+                        decoded, current = _seek(container, stream, 0.0), None
                 while current is None or current.time < t - tolerance:
                     current = next(decoded, None)
                     if current is None:
@@ -48,6 +52,12 @@ def decode_at(path: Path, times: list[float], fps: float, where: str) -> np.ndar
     except (av.error.FFmpegError, OSError, StopIteration) as e:
         raise LeRobotVideoError(f"{where}: {path} could not be decoded (corrupt mp4?): {e}") from e
     return np.stack(frames)
+
+
+def _seek(container: Any, stream: Any, seconds: float) -> Iterator[Any]:
+    """Frames decoded from the keyframe at or before `seconds` on."""
+    container.seek(max(int(seconds / stream.time_base), 0), stream=stream)
+    return container.decode(stream)
 
 
 class VideoWriter:
