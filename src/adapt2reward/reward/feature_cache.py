@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from adapt2reward.models import Adapt2RewardModel
+from adapt2reward.models.frame_runtime import accelerate, resolve_runtime
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -72,8 +73,9 @@ def frame_digests(frames: Tensor) -> list[bytes]:
 class CachedVideoEncoder:
     """uint8 video (B, T, 3, S, S) -> normalised clip features (B, D) of `model`, with frame and clip caches.
 
-    frame_encoder: float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F); defaults to the model's
-        own (give a faster runtime of the same encoder here, see `models.frame_runtime`).
+    frame_runtime: what runs the model's frame encoder (`models.frame_runtime.RUNTIMES`): "auto" takes
+        ONNX Runtime for a frozen encoder on the CPU (features at cosine > 0.9999, several times faster
+        than PyTorch here), else PyTorch; built at the first frame pass, rebuilt after `clear()`.
     Counters `frames_encoded` and `frames_seen` tell how much the caches saved. Thread-safe: one lock
     around each call (the server scores from a worker thread).
     """
@@ -81,12 +83,14 @@ class CachedVideoEncoder:
     def __init__(
         self,
         model: Adapt2RewardModel,
-        frame_encoder: Callable[[Tensor], Tensor] | None = None,
+        frame_runtime: str = "auto",
         frame_capacity: int = FRAME_CAPACITY,
         clip_capacity: int = CLIP_CAPACITY,
     ) -> None:
         self.model = model
-        self.frame_encoder = frame_encoder or model.video.frame_encoder
+        resolve_runtime(model.video.frame_encoder, frame_runtime)  # a bad name fails here, not later
+        self.frame_runtime = frame_runtime
+        self._frame_encoder: Callable[[Tensor], Tensor] | None = None
         self.frames: LRUCache[bytes, Tensor] = LRUCache(frame_capacity)
         self.clips: LRUCache[bytes, Tensor] = LRUCache(clip_capacity)
         self.frames_seen = self.frames_encoded = 0
@@ -94,7 +98,7 @@ class CachedVideoEncoder:
 
     def __getstate__(self) -> dict:
         # a copy or a pickle starts with empty caches: a lock does not pickle, and features are cheap
-        state = dict(self.__dict__, _lock=None)
+        state = dict(self.__dict__, _lock=None, _frame_encoder=None)
         state["frames"] = LRUCache(self.frames.capacity)
         state["clips"] = LRUCache(self.clips.capacity)
         return state
@@ -103,10 +107,21 @@ class CachedVideoEncoder:
         self.__dict__.update(state, _lock=threading.Lock())
 
     def clear(self) -> None:
-        """Forget every cached feature (call when the weights change)."""
+        """Forget every cached feature and the compiled frame pass (call when the weights change)."""
         with self._lock:
             self.frames.clear()
             self.clips.clear()
+            self._frame_encoder = None
+
+    @property
+    def frame_encoder(self) -> Callable[[Tensor], Tensor]:
+        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `frame_runtime`."""
+        if self._frame_encoder is None:
+            encoder = self.model.video.frame_encoder
+            self._frame_encoder = accelerate(
+                encoder, self.model.config.backbone.image_size, self.frame_runtime
+            )
+        return self._frame_encoder
 
     @torch.no_grad()
     def frame_features(self, frames: Tensor) -> Tensor:

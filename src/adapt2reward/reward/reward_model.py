@@ -24,18 +24,26 @@ Clips = np.ndarray | torch.Tensor
 
 
 class RewardModel:
-    """A trained Adapt2Reward model behind a reward API (CPU by default; `device` to move it)."""
+    """A trained Adapt2Reward model behind a reward API (CPU by default; `device` to move it).
 
-    def __init__(self, model: Adapt2RewardModel, device: str | torch.device = "cpu") -> None:
+    frame_runtime: what runs the frozen frame encoder, "auto" (ONNX Runtime on the CPU), "torch",
+        "onnxruntime" or "openvino" (see `adapt2reward.models.frame_runtime`).
+    """
+
+    def __init__(
+        self, model: Adapt2RewardModel, device: str | torch.device = "cpu", frame_runtime: str = "auto"
+    ) -> None:
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         backbone = model.config.backbone
         self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
-        self.encoder = CachedVideoEncoder(self.model)
+        self.encoder = CachedVideoEncoder(self.model, frame_runtime)
         self.text_features = CachedTextEncoder(self.model)  # instructions -> normalised features (n, D)
 
     @classmethod
-    def load(cls, ckpt_dir: str | Path, device: str | torch.device = "cpu") -> RewardModel:
+    def load(
+        cls, ckpt_dir: str | Path, device: str | torch.device = "cpu", frame_runtime: str = "auto"
+    ) -> RewardModel:
         """Load a checkpoint folder written by `a2r pretrain` or `a2r train`."""
         config = read_config(ckpt_dir)
         if "model" not in config:
@@ -48,7 +56,7 @@ class RewardModel:
             raise CheckpointError(f"{ckpt_dir}/config.json holds an invalid model config: {e}") from e
         model = Adapt2RewardModel(model_config)
         load_model_weights(ckpt_dir, model)
-        return cls(model, device)
+        return cls(model, device, frame_runtime)
 
     # Inputs -------------------------------------------------------------------------------------------
     def video_features(self, clips: Clips) -> torch.Tensor:
