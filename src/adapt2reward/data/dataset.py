@@ -11,6 +11,7 @@ import numpy as np
 from adapt2reward.data.clip_io import load_clip
 from adapt2reward.data.records import ClipRecord, read_manifest
 from adapt2reward.data.ssv2 import read_ssv2_labels
+from adapt2reward.data.ssv2_video import read_frames
 
 
 def _as_set(value: Any) -> set | None:
@@ -44,8 +45,11 @@ class ClipDataset:
 
     @classmethod
     def from_ssv2(cls, labels_json: str | Path, video_dir: str | Path, num_frames: int = 8) -> ClipDataset:
-        """The videos of a real Something-Something-v2 split (see `adapt2reward.data.ssv2`)."""
-        dataset = cls([])
+        """The videos of a real Something-Something-v2 split, decoded by seeking at every access.
+
+        For training, import the classes once instead (`adapt2reward.data.ssv2_import`).
+        """
+        dataset = SSV2Clips([])
         dataset.items = [(Path(video_dir), r) for r in read_ssv2_labels(labels_json, video_dir, num_frames)]
         return dataset
 
@@ -90,3 +94,11 @@ class ClipDataset:
 
     def tasks(self) -> list[str]:
         return sorted({record.task for record in self.records})
+
+
+class SSV2Clips(ClipDataset):
+    """SS-V2 videos read in place: `num_frames` evenly spaced frames decoded by seeking, not all."""
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ClipRecord]:
+        root, record = self.items[index]
+        return read_frames(root / record.path, record.num_frames), record
