@@ -419,6 +419,77 @@ def evaluate(
 
 
 @app.command()
+def bench(
+    out: Annotated[Path, typer.Option(help="Results folder: bench.json, BENCH.md, PNGs (and probes/).")],
+    model: Annotated[
+        list[str],
+        typer.Option(
+            help="NAME=PATH of a reward: an Adapt2Reward checkpoint, a trained baseline or a stage-1 "
+            "checkpoint (zero-shot); repeatable, the first is compared with the others. Name seeds "
+            "'NAME [seed K]'."
+        ),
+    ],
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Dataset folder of labelled clips (generated or imported from LeRobot); repeatable."
+        ),
+    ] = None,
+    heldout: Annotated[
+        Path | None,
+        typer.Option(help="Also score this stage-2 checkpoint's held-out clips (as eval offline)."),
+    ] = None,
+    domain: Annotated[str, typer.Option(help="Domain of the clips scored: robot or human.")] = "robot",
+    tasks: Annotated[str | None, typer.Option(help="Only these tasks, comma-separated.")] = None,
+    probes: Annotated[
+        int, typer.Option(help="Over-reward probe clips per task and kind, made by the simulator (0: none).")
+    ] = 0,
+    probe_dir: Annotated[
+        Path | None, typer.Option(help="Folder the probe clips are made in and reused from (OUT/probes).")
+    ] = None,
+    calibration_fraction: Annotated[
+        float, typer.Option(help="Share of clips (by clip id) that chooses the F1 threshold.")
+    ] = 0.3,
+    bootstrap: Annotated[int, typer.Option(help="Paired-bootstrap resamples (0: none).")] = 1000,
+    workers: Annotated[int, typer.Option(help="Processes that record probe clips.")] = 1,
+    device: Device = "cpu",
+) -> None:
+    """Score rewards on labelled clips: success detection, calibration, VOC, confusion, over-reward probes."""
+    from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.evaluation.bench import BenchSettings, run_bench
+    from adapt2reward.models.device import resolve_device
+    from adapt2reward.training.checkpoint import CheckpointError
+
+    try:
+        methods = {}
+        for spec in model:
+            if "=" not in spec:
+                raise ValueError(f"expected --model NAME=PATH, got {spec!r}")
+            name, path = spec.rsplit("=", 1)
+            methods[name] = Path(path)
+        settings = BenchSettings(
+            calibration_fraction=calibration_fraction,
+            probes=probes,
+            probe_dir=str(probe_dir) if probe_dir else None,
+            bootstrap=bootstrap,
+            workers=workers,
+        )
+        run_bench(
+            methods,
+            out,
+            data or [],
+            heldout,
+            domain,
+            _split(tasks),
+            settings,
+            device=str(resolve_device(device)),
+        )
+    except (ValueError, FileNotFoundError, CheckpointError, ClipDecodeError) as e:
+        _fail(str(e))
+    typer.echo(f"bench: {out / 'BENCH.md'}")
+
+
+@app.command()
 def report(
     results: Annotated[Path, typer.Option(help="Results folder written by `a2r eval`.")],
     ablation: Annotated[
