@@ -51,6 +51,28 @@ LeRobotCache = Annotated[
     typer.Option(help="Dataset folder the LeRobot episodes are imported into (default: a cache folder)."),
 ]
 
+# An SS-V2 split as human data (pretrain, train, baseline): chosen classes imported once into a dataset
+# folder (its tasks renamed by the task map), then read as one.
+SSV2Labels = Annotated[
+    Path | None, typer.Option(help="SS-V2 split labels JSON (something-something-v2-train.json).")
+]
+SSV2Videos = Annotated[Path | None, typer.Option(help="Folder of the SS-V2 <id>.webm videos.")]
+SSV2Classes = Annotated[
+    list[str] | None,
+    typer.Option(help='SS-V2 classes by id or template: "5,46" or "Closing [something]"; repeatable.'),
+]
+SSV2TaskMap = Annotated[
+    Path | None,
+    typer.Option(
+        help='JSON SS-V2 class -> task, e.g. {"Closing [something]": "drawer-close"} (match-tasks).'
+    ),
+]
+SSV2PerClass = Annotated[int, typer.Option(help="At most this many videos of each SS-V2 class (0: all).")]
+SSV2Cache = Annotated[
+    Path | None,
+    typer.Option(help="Dataset folder the SS-V2 videos are imported into (default: a cache folder)."),
+]
+
 
 def _split(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
@@ -90,6 +112,36 @@ def _with_lerobot(
     if robot is None and config is not None:
         robot = [Path(p) for p in json.loads(config.read_text()).get("robot", [])]
     return [*(robot or []), out]
+
+
+def _with_ssv2(
+    dirs: list[Path] | None,
+    config: Path | None,
+    key: str,
+    labels: Path | None,
+    videos: Path | None,
+    classes: list[str] | None,
+    task_map: Path | None,
+    per_class: int,
+    cache: Path | None,
+) -> list[Path] | None:
+    """The human folders plus the import of an SS-V2 split (made now; a rerun reuses what is imported)."""
+    if labels is None and videos is None:
+        if classes or task_map:
+            raise ValueError("--ssv2-classes and --ssv2-task-map need --ssv2-labels and --ssv2-videos")
+        return dirs
+    if labels is None or videos is None:
+        raise ValueError("SS-V2 data needs both --ssv2-labels and --ssv2-videos")
+    from adapt2reward.data.ssv2_classes import read_task_map
+    from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
+
+    mapping = read_task_map(task_map) if task_map else {}
+    spec = SSV2Spec(str(labels), str(videos), tuple(classes or ()), mapping, per_class=per_class)
+    out = ssv2_folder(spec, cache)
+    typer.echo(json.dumps({"ssv2_import": str(out)}), err=True)
+    if dirs is None and config is not None:
+        dirs = [Path(p) for p in json.loads(config.read_text()).get(key, [])]
+    return [*(dirs or []), out]
 
 
 def _fail(message: str) -> None:
@@ -178,6 +230,108 @@ def import_lerobot_command(
     typer.echo(json.dumps(counts))
 
 
+@app.command("import-ssv2")
+def import_ssv2_command(
+    labels: Annotated[
+        Path, typer.Argument(help="SS-V2 split labels JSON (something-something-v2-train.json).")
+    ],
+    videos: Annotated[Path, typer.Option(help="Folder of the <id>.webm videos.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder to create or resume.")],
+    classes: Annotated[
+        list[str] | None, typer.Option(help='Classes by id or template: "5,46" or "Closing [something]".')
+    ] = None,
+    task_map: Annotated[
+        Path | None,
+        typer.Option(help='JSON class -> task name, e.g. {"Closing [something]": "drawer-close"}.'),
+    ] = None,
+    class_file: Annotated[
+        Path | None, typer.Option(help="Class file template -> id (default: the one next to LABELS).")
+    ] = None,
+    per_class: SSV2PerClass = 0,
+    frames: Annotated[int, typer.Option(help="Frames kept per video, evenly spaced.")] = 8,
+    size: Annotated[int, typer.Option(help="Frames cropped and resized to SIZE (0: as decoded).")] = 64,
+) -> None:
+    """Import SS-V2 videos of chosen classes as human clips of a dataset folder (resumable)."""
+    from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.data.ssv2_classes import read_task_map
+    from adapt2reward.data.ssv2_import import SSV2Spec, import_ssv2
+
+    try:
+        mapping = read_task_map(task_map) if task_map else {}
+        spec = SSV2Spec(
+            str(labels),
+            str(videos),
+            tuple(classes or ()),
+            mapping,
+            str(class_file) if class_file else None,
+            per_class,
+            frames,
+        )
+        counts = import_ssv2(spec, out, size or None)
+    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps(counts))
+
+
+@app.command("match-tasks")
+def match_tasks(
+    ssv2_labels: Annotated[
+        Path, typer.Option(help="SS-V2 class file (template -> id) or a split's labels JSON.")
+    ],
+    checkpoint: Annotated[Path, typer.Option(help="Checkpoint whose text tower ranks the templates.")] = Path(
+        "checkpoints/stage1"
+    ),
+    tasks: Annotated[
+        str | None, typer.Option(help="Robot tasks, comma-separated (default: every registered task).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Templates shown per task.")] = 5,
+    out: Annotated[Path | None, typer.Option(help="Write the proposed task map (JSON) here.")] = None,
+) -> None:
+    """Rank SS-V2 templates for each robot task by text similarity; propose a task map to check and edit."""
+    from adapt2reward.data.ssv2_match import propose, rank_templates, read_templates, task_map
+    from adapt2reward.envs.tasks import TASK_NAMES, get_task
+    from adapt2reward.reward.reward_model import RewardModel
+    from adapt2reward.training.checkpoint import CheckpointError
+
+    try:
+        names = list(_split(tasks) or TASK_NAMES)
+        unknown = sorted(set(names) - set(TASK_NAMES))
+        if unknown:
+            raise ValueError(f"unknown robot tasks {unknown}; known: {list(TASK_NAMES)}")
+        model = RewardModel.load(checkpoint).model
+        templates = read_templates(ssv2_labels)
+        phrasings = {name: get_task(name).instructions for name in names}
+        matches = propose(rank_templates(model, phrasings, templates, max(top, 1)))
+    except (ValueError, FileNotFoundError, CheckpointError) as e:
+        _fail(str(e))
+    warned: set[frozenset] = set()
+    for match in matches:
+        typer.echo(f"{match.task}  ({'; '.join(match.phrasings)})")
+        for rank, (template, score) in enumerate(match.ranked, 1):
+            mark = "  <- proposed" if template == match.proposed else ""
+            typer.echo(f"  {rank}. {score:.3f}  {template}{mark}")
+        if match.proposed is None:
+            typer.echo(f"  ! no proposal: higher-scoring tasks took its top {top}; add one by hand")
+        elif match.proposed != match.ranked[0][0]:
+            typer.echo("  ! its first template went to a task that scored it higher")
+        opposite = get_task(match.task).opposite
+        rival = next((m for m in matches if m.task == opposite), None)
+        pair = frozenset((match.task, str(opposite)))
+        if rival and rival.ranked[0][0] == match.ranked[0][0] and pair not in warned:
+            warned.add(pair)
+            typer.echo(
+                f"  ! {match.task} and its opposite {opposite} rank the same template first: "
+                "check the direction"
+            )
+    mapping = task_map(matches)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(mapping, indent=2) + "\n")
+        typer.echo(f"proposed task map written to {out}: edit it, then pass it as --ssv2-task-map")
+    else:
+        typer.echo(json.dumps(mapping, indent=2))
+
+
 @app.command()
 def export(
     dataset: Annotated[Path, typer.Argument(help="Dataset folder (manifest.jsonl + clips).")],
@@ -207,28 +361,33 @@ def pretrain(
     ] = None,
     out: OutCkpt = None,
     config: Annotated[Path | None, typer.Option(help="PretrainConfig JSON (see configs/).")] = None,
-    ssv2_labels: Annotated[Path | None, typer.Option(help="Something-Something-v2 labels JSON.")] = None,
-    ssv2_videos: Annotated[Path | None, typer.Option(help="Folder of SS-V2 <id>.webm videos.")] = None,
+    ssv2_labels: SSV2Labels = None,
+    ssv2_videos: SSV2Videos = None,
+    ssv2_classes: SSV2Classes = None,
+    ssv2_per_class: SSV2PerClass = 0,
+    ssv2_cache: SSV2Cache = None,
     epochs: Epochs = None,
     seed: Seed = None,
 ) -> None:
     """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
+    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.training.config import PretrainConfig
     from adapt2reward.training.pretrain import pretrain as run
 
     try:
+        data = _with_ssv2(
+            data, config, "data", ssv2_labels, ssv2_videos, ssv2_classes, None, ssv2_per_class, ssv2_cache
+        )
         cfg = _config(
             PretrainConfig,
             config,
             data=data,
             out=out,
-            ssv2_labels=ssv2_labels,
-            ssv2_videos=ssv2_videos,
             epochs=epochs,
             seed=seed,
         )
         last = run(cfg)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, **last}))
 
@@ -251,13 +410,31 @@ def train(
     success_key: SuccessKey = None,
     success_file: SuccessFile = None,
     lerobot_cache: LeRobotCache = None,
+    ssv2_labels: SSV2Labels = None,
+    ssv2_videos: SSV2Videos = None,
+    ssv2_classes: SSV2Classes = None,
+    ssv2_task_map: SSV2TaskMap = None,
+    ssv2_per_class: SSV2PerClass = 0,
+    ssv2_cache: SSV2Cache = None,
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
+    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
 
     try:
         robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
+        human = _with_ssv2(
+            human,
+            config,
+            "human",
+            ssv2_labels,
+            ssv2_videos,
+            ssv2_classes,
+            ssv2_task_map,
+            ssv2_per_class,
+            ssv2_cache,
+        )
         cfg = _config(
             TrainConfig,
             config,
@@ -273,7 +450,7 @@ def train(
             seed=seed,
         )
         metrics = run(cfg)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
 
@@ -294,9 +471,16 @@ def baseline(
     success_key: SuccessKey = None,
     success_file: SuccessFile = None,
     lerobot_cache: LeRobotCache = None,
+    ssv2_labels: SSV2Labels = None,
+    ssv2_videos: SSV2Videos = None,
+    ssv2_classes: SSV2Classes = None,
+    ssv2_task_map: SSV2TaskMap = None,
+    ssv2_per_class: SSV2PerClass = 0,
+    ssv2_cache: SSV2Cache = None,
 ) -> None:
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
+    from adapt2reward.data.clip_io import ClipDecodeError
 
     if kind not in BASELINES or BASELINES[kind].train is None:
         _fail(f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}")
@@ -305,6 +489,17 @@ def baseline(
         if kind != "concept2robot":
             robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
         robot = robot if kind != "concept2robot" else None
+        human = _with_ssv2(
+            human,
+            config,
+            "human",
+            ssv2_labels,
+            ssv2_videos,
+            ssv2_classes,
+            ssv2_task_map,
+            ssv2_per_class,
+            ssv2_cache,
+        )
         cfg = _config(
             entry.config_class,
             config,
@@ -317,7 +512,7 @@ def baseline(
             seed=seed,
         )
         path = entry.train(cfg)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": str(path)}))
 

@@ -47,30 +47,44 @@ def read_class_file(path: str | Path) -> dict[str, int]:
 def select_classes(
     wanted: Sequence[str], entries: Sequence[dict[str, Any]], class_ids: dict[str, int] | None
 ) -> set[str]:
-    """Class keys of `wanted` (ids or template text); an unknown class raises ValueError with near names.
-
-    Ids need the class file; templates are checked against the class file or else the split's entries.
+    """Class keys of `wanted`: ids or template text, a value naming one class or several split at commas
+    ("5,46", "Closing [something],Opening [something]"; a template holding commas is matched whole
+    first). An unknown class raises ValueError naming the near ones. Ids need the class file; templates
+    are checked against the class file or else the split's entries.
     """
     known = set(class_ids) if class_ids else {class_key(e["template"]) for e in entries}
     by_id = {i: key for key, i in (class_ids or {}).items()}
     keys = set()
-    for name in wanted:
-        name = str(name).strip()
-        if name.isdigit():
-            if not class_ids:
+    for value in wanted:
+        whole = class_key(value)
+        parts = [whole] if whole in known else [p.strip() for p in str(value).split(",") if p.strip()]
+        for name in parts:
+            if name.isdigit():
+                keys.add(_class_of_id(name, by_id))
+            elif class_key(name) in known:
+                keys.add(class_key(name))
+            else:
+                spelt = {class_key(e["template"]): e["template"] for e in entries}
+                near = [
+                    spelt.get(k, k) for k in difflib.get_close_matches(class_key(name), sorted(known), n=3)
+                ]
                 raise ValueError(
-                    f"SS-V2 class {name!r} is an id, but no class file (something-something-v2-labels.json) "
-                    "was found next to the labels file or given: name the class by its template instead"
+                    f"unknown SS-V2 class {name!r}" + (f"; did you mean {near}?" if near else "")
                 )
-            if int(name) not in by_id:
-                raise ValueError(f"unknown SS-V2 class id {name}; ids run from 0 to {max(by_id)}")
-            keys.add(by_id[int(name)])
-        elif class_key(name) in known:
-            keys.add(class_key(name))
-        else:
-            near = difflib.get_close_matches(class_key(name), sorted(known), n=3)
-            raise ValueError(f"unknown SS-V2 class {name!r}" + (f"; did you mean {near}?" if near else ""))
     return keys
+
+
+def _class_of_id(name: str, by_id: dict[int, str]) -> str:
+    if not by_id:
+        raise ValueError(
+            f"SS-V2 class {name!r} is an id, but no class file (something-something-v2-labels.json) "
+            "was found next to the labels file or given: name the class by its template instead"
+        )
+    if int(name) not in by_id:
+        raise ValueError(
+            f"unknown SS-V2 class id {name}; the class file has ids {min(by_id)} to {max(by_id)}"
+        )
+    return by_id[int(name)]
 
 
 def read_task_map(path: str | Path) -> dict[str, str]:

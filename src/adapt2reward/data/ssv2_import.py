@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,13 @@ from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.generate import finished_ids
 from adapt2reward.data.records import ClipRecord, append_records
 from adapt2reward.data.ssv2 import entry_record, read_ssv2_entries, video_path
-from adapt2reward.data.ssv2_classes import class_key, find_class_file, read_class_file, select_classes
+from adapt2reward.data.ssv2_classes import (
+    class_key,
+    find_class_file,
+    map_tasks,
+    read_class_file,
+    select_classes,
+)
 from adapt2reward.data.ssv2_video import read_frames
 from adapt2reward.data.transforms import to_video_tensor
 
@@ -35,12 +41,18 @@ IMPORT_NAME = "ssv2_import.json"
 @dataclass(frozen=True)
 class SSV2Spec:
     """What to import: a split's labels JSON and video folder, the classes (ids or templates; empty:
-    all), the class file (default: found next to the labels), at most `per_class` videos of each class
-    (0: all, in the labels file's order) and `num_frames` frames per video."""
+    the task map's classes, or all), the class file (default: found next to the labels), at most
+    `per_class` videos of each class (0: all, in the labels file's order), `num_frames` frames per video.
+
+    `task_map` (class -> task name, e.g. `{"Closing [something]": "drawer-close"}`) names the task of
+    those classes' clips, so that stage 2 pairs them with that robot task in CDC. It is applied here,
+    in the import, so every loader (stage 2, the baselines) reads the mapped tasks unchanged.
+    """
 
     labels: str
     videos: str
     classes: tuple[str, ...] = ()
+    task_map: dict[str, str] = field(default_factory=dict)
     class_file: str | None = None
     per_class: int = 0
     num_frames: int = 8
@@ -59,7 +71,8 @@ def ssv2_records(spec: SSV2Spec) -> tuple[list[ClipRecord], list[Path], dict[str
     entries = read_ssv2_entries(spec.labels)
     class_file = spec.class_file or find_class_file(spec.labels)
     class_ids = read_class_file(class_file) if class_file else None
-    keys = select_classes(spec.classes, entries, class_ids) if spec.classes else None
+    wanted = spec.classes or tuple(spec.task_map)
+    keys = select_classes(wanted, entries, class_ids) if wanted else None
     chosen, counts = [], Counter()
     for entry in entries:
         key = class_key(entry["template"])
@@ -67,18 +80,21 @@ def ssv2_records(spec: SSV2Spec) -> tuple[list[ClipRecord], list[Path], dict[str
             chosen.append(entry)
             counts[key] += 1
     if not chosen:
-        raise ValueError(f"{spec.labels} lists no video of the SS-V2 classes {list(spec.classes)}")
+        raise ValueError(f"{spec.labels} lists no video of the SS-V2 classes {list(wanted)}")
     videos = [video_path(Path(spec.videos), entry) for entry in chosen]
     ids = class_ids or {}
     records = [
         entry_record(e, spec.num_frames, f"clips/ssv2-{e['id']}.npz", ids.get(class_key(e["template"])))
         for e in chosen
     ]
+    if spec.task_map:
+        records = map_tasks(records, spec.task_map)
     settings = {
         "labels": str(Path(spec.labels).resolve()),
         "videos": str(Path(spec.videos).resolve()),
         "classes": sorted(keys) if keys is not None else "all",
         "class_file": str(Path(class_file).resolve()) if class_file else None,
+        "task_map": dict(sorted(spec.task_map.items())),
         "per_class": spec.per_class,
         "num_frames": spec.num_frames,
     }

@@ -15,14 +15,17 @@ FAILURE_SOURCES = ("random", "near_success")
 class PretrainConfig(JsonConfig):
     """Stage 1: symmetric video-text contrastive learning on human video-text pairs.
 
-    Data: `data` dataset folders (their human-domain clips) or, with `ssv2_labels` and `ssv2_videos`, a
-    real Something-Something-v2 split. `backbone` holds `BackboneConfig` fields (empty: the default).
+    Data: `data` dataset folders (their human-domain clips) and/or, with `ssv2_labels` and `ssv2_videos`,
+    a real Something-Something-v2 split, of the classes `ssv2_classes` only (ids or templates; empty:
+    all), imported once into a cache folder (`data.ssv2_import`). `backbone` holds `BackboneConfig`
+    fields (empty: the default).
     """
 
     data: tuple[str, ...] = ()
     out: str = "checkpoints/stage1"
     ssv2_labels: str | None = None
     ssv2_videos: str | None = None
+    ssv2_classes: tuple[str, ...] = ()
     backbone: dict[str, Any] = field(default_factory=dict)
     batch_size: int = 32
     epochs: int = 4

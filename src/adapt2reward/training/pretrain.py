@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
@@ -31,12 +32,14 @@ from adapt2reward.training.setup import (
 from adapt2reward.training.task_texts import task_text_columns
 
 
-def human_clips(config: PretrainConfig) -> ClipDataset:
-    """The human video-text pairs: human-domain clips of `data` folders and/or an SS-V2 split."""
-    dataset = ClipDataset(list(config.data), domain="human")
+def human_clips(config: PretrainConfig, progress: bool = True) -> ClipDataset:
+    """The human video-text pairs: human-domain clips of `data` folders and/or an SS-V2 split (its
+    chosen classes imported once into a cache folder, then read as a dataset folder)."""
+    folders = list(config.data)
     if config.ssv2_labels and config.ssv2_videos:
-        ssv2 = ClipDataset.from_ssv2(config.ssv2_labels, config.ssv2_videos)
-        dataset.items += ssv2.items
+        spec = SSV2Spec(config.ssv2_labels, config.ssv2_videos, config.ssv2_classes)
+        folders.append(str(ssv2_folder(spec, progress=progress)))
+    dataset = ClipDataset(folders, domain="human")
     if len(dataset) == 0:
         raise ValueError(f"no human-domain clips found in {list(config.data)}")
     if len(dataset.tasks()) < 2:
@@ -50,7 +53,7 @@ def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | No
     out.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(config.seed)
 
-    dataset = human_clips(config)
+    dataset = human_clips(config, progress)
     model = build_model(config.backbone)
     bank = ClipBank.load(dataset.items, model.video, "human", progress)
     groups = group_by_task(bank.records)
