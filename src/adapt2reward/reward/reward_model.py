@@ -58,6 +58,25 @@ class RewardModel:
         load_model_weights(ckpt_dir, model)
         return cls(model, device, frame_runtime)
 
+    def save_pretrained(
+        self,
+        out: str | Path,
+        checkpoint: str | Path | None = None,
+        bench: str | Path | None = None,
+        bench_method: str | None = None,
+    ) -> Path:
+        """Write the Hugging Face layout with a model card (see `adapt2reward.reward.pretrained`)."""
+        from adapt2reward.reward.pretrained import save_pretrained
+
+        return save_pretrained(self, out, checkpoint, bench, bench_method)
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str | torch.device = "cpu") -> RewardModel:
+        """Load a folder written by `save_pretrained`; needs no training config."""
+        from adapt2reward.reward.pretrained import from_pretrained
+
+        return from_pretrained(folder, device)
+
     # Inputs -------------------------------------------------------------------------------------------
     def video_features(self, clips: Clips) -> torch.Tensor:
         """Normalised features (B, D) of uint8 clips (B, T, H, W, 3)."""
