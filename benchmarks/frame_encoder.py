@@ -2,7 +2,7 @@
 
 Run from the repo root: `OMP_NUM_THREADS=1 python benchmarks/frame_encoder.py`. In one run, at batch 1, 8
 and 32 frames and with 1 and 2 threads: PyTorch eager (today's pass), the kept fast runtimes of
-`adapt2reward.models.frame_runtime` (ONNX Runtime; OpenVINO when installed) and two PyTorch-only tricks
+`adapt2reward.models.inference_runtime` (ONNX Runtime; OpenVINO when installed) and two PyTorch-only tricks
 that were tried and not kept (channels-last, `torch.jit.freeze` + `optimize_for_inference`). The
 runtimes are timed in interleaved rounds (median of the rounds), so a change of machine load hits them
 alike; speedups are vs PyTorch eager at the same batch and threads. Features are compared to PyTorch's
@@ -26,7 +26,12 @@ import torch.nn.functional as F
 
 from adapt2reward.envs import ClipSpec, record_clip
 from adapt2reward.models.frame_encoders import EfficientNetFrameEncoder
-from adapt2reward.models.frame_runtime import FAST_RUNTIMES, accelerate, resolve_runtime, runtime_available
+from adapt2reward.models.inference_runtime import (
+    FAST_RUNTIMES,
+    accelerate,
+    resolve_runtime,
+    runtime_available,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from speed_results import record  # noqa: E402
@@ -109,7 +114,7 @@ def main() -> None:
         built[threads] = {}
         for runtime in fast:
             start = time.perf_counter()
-            built[threads][runtime] = accelerate(encoder, SIZE, runtime, threads=threads)
+            built[threads][runtime] = accelerate(encoder, runtime, threads=threads)
             build_s.setdefault(runtime, round(time.perf_counter() - start, 2))
     results: dict[str, dict] = {}
     with torch.inference_mode():

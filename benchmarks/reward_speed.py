@@ -1,9 +1,9 @@
 """Reward inference speed: the frame encoder alone vs the whole reward, dense rewards, and the Gym wrapper.
 
 All figures in one run, on the default backbone (untrained weights: speed does not depend on them):
-- frame encoder alone, ms per 64 px frame, at the batch the reward uses;
-- reward clips/s at batch 1, 4 and 32 clips of 8 distinct frames (no cache hits: fresh clips every
-  call), and the share of the frame-encoder-only throughput it keeps;
+- the frame encoder alone and the whole reward, clips/s at batch 1, 4 and 32 clips of 8 distinct frames
+  (no cache hits: fresh clips every call), and the share of the frame-encoder-only throughput the
+  reward keeps at each batch;
 - the same with the cache at work: 32 clips that share their first frame (CEM candidates), scored
   against 3 instructions;
 - dense rewards: prefixes/s of a 120-frame trajectory;
@@ -46,15 +46,23 @@ def per_call(fn: Callable[[], object], seconds: float = 3.0) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def frame_encoder_ms(model: RewardModel) -> float:
+def alone_and_reward_clips_per_s(model: RewardModel, batch: int, rounds: int = 7) -> tuple[float, float]:
+    """Clips/s of the frame encoder alone (on `batch` clips' frames, in the reward's chunks of
+    FRAME_BATCH) and of the whole reward, timed in alternating rounds; medians over rounds, so that
+    other load on the machine hits both alike."""
     encoder = model.encoder.frame_encoder
-    pixels = torch.from_numpy(clips(1, FRAME_BATCH)[0]).permute(0, 3, 1, 2).float()
-    with torch.no_grad():
-        return 1000 * per_call(lambda: encoder(pixels)) / FRAME_BATCH
+    pixels = torch.from_numpy(clips(1, 8 * batch)[0]).permute(0, 3, 1, 2).float()
 
+    def encode() -> None:
+        with torch.no_grad():
+            for start in range(0, len(pixels), FRAME_BATCH):
+                encoder(pixels[start : start + FRAME_BATCH])
 
-def reward_clips_per_s(model: RewardModel, batch: int) -> float:
-    return batch / per_call(lambda: model.reward(clips(batch), "close the drawer"))
+    alone, whole = [], []
+    for _ in range(rounds):
+        alone.append(batch / per_call(encode, 0.5))
+        whole.append(batch / per_call(lambda: model.reward(clips(batch), "close the drawer"), 0.5))
+    return float(np.median(alone)), float(np.median(whole))
 
 
 def candidates_clips_per_s(model: RewardModel) -> float:
@@ -95,7 +103,8 @@ class Uncached(RewardModel):
     """The reward as it was before the feature cache: every clip's every frame through the encoder."""
 
     def video_features(self, clips: np.ndarray) -> torch.Tensor:
-        self.encoder.clear()
+        self.encoder.frames.clear()
+        self.encoder.clips.clear()
         return super().video_features(clips)
 
 
@@ -105,20 +114,19 @@ def main() -> None:
     torch.manual_seed(0)
     network = Adapt2RewardModel(ModelConfig())
     model = RewardModel(network)
-    encoder_ms = frame_encoder_ms(model)
-    encoder_clips_per_s = 1000 / (8 * encoder_ms)
-    rates = {b: reward_clips_per_s(model, b) for b in (1, 4, 32)}
+    batches = (1, 4, 32)
+    measured = {b: alone_and_reward_clips_per_s(model, b) for b in batches}
+    alone, rates = ({b: m[i] for b, m in measured.items()} for i in (0, 1))
     bare = wrapper_ms_per_step(None)
     cached = wrapper_ms_per_step(model)
     uncached = wrapper_ms_per_step(Uncached(network))
     figures = {
         "torch_threads": torch.get_num_threads(),
-        "frame_encoder_ms_per_frame": round(encoder_ms, 3),
-        "frame_encoder_only_clips_per_s": round(encoder_clips_per_s, 2),
+        "frame_runtime": type(model.encoder.frame_encoder).__name__,
+        "frame_encoder_only_clips_per_s": {str(b): round(r, 2) for b, r in alone.items()},
+        "frame_encoder_ms_per_frame": {str(b): round(1000 / (8 * r), 3) for b, r in alone.items()},
         "reward_clips_per_s": {str(b): round(r, 2) for b, r in rates.items()},
-        "reward_share_of_frame_encoder_throughput": {
-            str(b): round(r / encoder_clips_per_s, 3) for b, r in rates.items()
-        },
+        "reward_share_of_frame_encoder_throughput": {str(b): round(rates[b] / alone[b], 3) for b in batches},
         "cem_candidates_3_instructions_clips_per_s": round(candidates_clips_per_s(model), 2),
         "dense_reward_prefixes_per_s_120_frames": round(dense_prefixes_per_s(model), 1),
         "wrapper_ms_per_step": {

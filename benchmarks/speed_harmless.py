@@ -88,7 +88,7 @@ def main() -> None:
     ways["after (fast frames, auto runtime)"] = ("low", "auto")
     scored = {}
     for way, (detail, runtime) in ways.items():
-        model = RewardModel.load(args.checkpoint, frame_runtime=runtime)
+        model = RewardModel.load(args.checkpoint, runtime=runtime)
         reward, probability = model.scores(clips[detail], texts)
         scored[way] = (reward.numpy(), probability.numpy(), type(model.encoder.frame_encoder).__name__)
     base_r, base_p, _ = scored["before (full detail, torch)"]

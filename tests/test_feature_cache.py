@@ -82,16 +82,18 @@ def test_a_pickled_encoder_starts_empty_and_still_works(tiny_model):
     torch.testing.assert_close(copy(video), expected)
 
 
-def test_default_backbone_runs_its_frame_pass_in_onnx_runtime_with_the_same_rewards():
+def test_default_backbone_runs_in_onnx_runtime_with_the_same_rewards():
     from adapt2reward.models import Adapt2RewardModel, ModelConfig
     from adapt2reward.reward.reward_model import RewardModel
 
     torch.manual_seed(0)
     network = Adapt2RewardModel(ModelConfig())
-    fast, plain = RewardModel(network), RewardModel(network, frame_runtime="torch")
+    fast, plain = RewardModel(network), RewardModel(network, runtime="torch")
     clips = _clips(3, 8, 64, seed=4)
     rewards = fast.reward(clips, "close the drawer")
-    assert type(fast.encoder.frame_encoder).__name__ == "RuntimeFrameEncoder"
+    assert [type(m).__name__ for m in fast.encoder._modules()] == ["CompiledModule"] * 2
     torch.testing.assert_close(rewards, plain.reward(clips, "close the drawer"), atol=1e-4, rtol=1e-3)
+    dense = fast.dense_rewards(clips[0], "close the drawer")
+    torch.testing.assert_close(dense, plain.dense_rewards(clips[0], "close the drawer"), atol=1e-4, rtol=1e-3)
     with pytest.raises(ValueError, match="frame runtime"):
-        RewardModel(network, frame_runtime="tensorrt")
+        RewardModel(network, runtime="tensorrt")

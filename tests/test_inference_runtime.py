@@ -1,5 +1,5 @@
-"""The fast frame runtimes give PyTorch's features (cosine >= 0.999) and are never used for a trainable
-encoder; no timings here (benchmarks/frame_encoder.py measures them)."""
+"""The fast runtimes give PyTorch's features (cosine >= 0.999) and are never used for a trainable module
+unless it is held as a snapshot; no timings here (benchmarks/frame_encoder.py measures them)."""
 
 import copy
 import multiprocessing
@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from adapt2reward.envs import ClipSpec, record_clip
-from adapt2reward.models import frame_runtime
+from adapt2reward.models import inference_runtime
 from adapt2reward.models.frame_encoders import EfficientNetFrameEncoder, SmallCNNFrameEncoder
-from adapt2reward.models.frame_runtime import (
+from adapt2reward.models.inference_runtime import (
     RUNTIMES,
-    RuntimeFrameEncoder,
+    CompiledModule,
     accelerate,
     resolve_runtime,
     runtime_available,
@@ -50,7 +50,7 @@ def reference(encoder, frames):
 def fast_ort(encoder):
     if not runtime_available("onnxruntime"):
         pytest.skip("onnxruntime not installed")
-    return accelerate(encoder, SIZE, "onnxruntime", threads=1)
+    return accelerate(encoder, "onnxruntime", threads=1)
 
 
 def assert_same_features(features, reference):
@@ -62,7 +62,7 @@ def assert_same_features(features, reference):
 @needs_ort
 @pytest.mark.parametrize("batch", [1, 5, 24])
 def test_onnxruntime_matches_torch(fast_ort, frames, reference, batch):
-    assert isinstance(fast_ort, RuntimeFrameEncoder) and fast_ort.feature_dim == 1280
+    assert isinstance(fast_ort, CompiledModule) and fast_ort.feature_dim == 1280
     for start in range(0, len(frames), batch):
         end = start + batch
         assert_same_features(fast_ort(frames[start:end]), reference[start:end])
@@ -77,7 +77,7 @@ def test_auto_picks_a_fast_runtime_for_a_frozen_encoder(encoder):
 def test_pickle_copy_and_threads(fast_ort, frames, reference):
     """Pickles and deep copies drop the compiled model and rebuild it on first use; calls may overlap."""
     for clone in (pickle.loads(pickle.dumps(fast_ort)), copy.deepcopy(fast_ort)):
-        assert clone._compiled is None
+        assert clone._compiled == {}
         assert_same_features(clone(frames[:4]), reference[:4])
     outputs: dict[int, torch.Tensor] = {}
 
@@ -110,10 +110,17 @@ def test_forked_worker_rebuilds(fast_ort, frames, reference):
 
 
 @needs_ort
-def test_input_checks(fast_ort):
-    with pytest.raises(ValueError, match=r"expected pixels \(N, 3, 64, 64\)"):
-        fast_ort(torch.zeros(2, 3, 32, 32))
-    assert fast_ort(torch.zeros(0, 3, SIZE, SIZE)).shape == (0, 1280)
+def test_empty_batches_and_one_graph_per_shape():
+    from adapt2reward.models import Adapt2RewardModel, ModelConfig
+
+    temporal = Adapt2RewardModel(ModelConfig()).video.temporal.eval()
+    fast = accelerate(temporal, "onnxruntime", threads=1, snapshot=True)  # trainable, held as a snapshot
+    for t in (8, 1, 8):  # a clip's frames, then LIV's single last frame
+        features = torch.randn(3, t, 1280)
+        with torch.no_grad():
+            assert torch.allclose(fast(features), temporal(features), atol=1e-4)
+    assert sorted(fast._compiled) == [(1, 1280), (8, 1280)]
+    assert fast(torch.zeros(0, 8, 1280)).shape == (0, 256)
 
 
 @needs_ort
@@ -121,40 +128,40 @@ def test_any_frozen_encoder_is_accelerated():
     small = SmallCNNFrameEncoder().eval().requires_grad_(False)
     pixels = torch.rand(3, 3, 32, 32) * 255
     with torch.no_grad():
-        assert_same_features(accelerate(small, 32)(pixels), small(pixels))
+        assert_same_features(accelerate(small)(pixels), small(pixels))
 
 
 def test_trainable_encoder_stays_torch():
     small = SmallCNNFrameEncoder()  # trained from scratch: every parameter trainable
     assert resolve_runtime(small, "auto") == "torch"
-    assert accelerate(small, 32) is small
+    assert accelerate(small) is small
     small.requires_grad_(False)
     small.net[0].bias.requires_grad_(True)  # one trainable parameter is enough
-    assert accelerate(small, 32, "auto") is small
-    assert accelerate(small, 32, "torch") is small
-    for runtime in frame_runtime.FAST_RUNTIMES:
+    assert accelerate(small, "auto") is small
+    assert accelerate(small, "torch") is small
+    for runtime in inference_runtime.FAST_RUNTIMES:
         with pytest.raises(ValueError, match="trainable parameters"):
-            accelerate(small, 32, runtime)
+            accelerate(small, runtime)
 
 
 def test_missing_package_falls_back_to_torch(monkeypatch):
     small = SmallCNNFrameEncoder().requires_grad_(False)
-    monkeypatch.setattr(frame_runtime, "runtime_available", lambda runtime: runtime == "torch")
-    assert accelerate(small, 32) is small
+    monkeypatch.setattr(inference_runtime, "runtime_available", lambda runtime: runtime == "torch")
+    assert accelerate(small) is small
     with pytest.raises(ModuleNotFoundError, match="pip install"):
-        accelerate(small, 32, "onnxruntime")
+        accelerate(small, "onnxruntime")
 
 
 def test_bad_runtime_name():
     with pytest.raises(ValueError, match="unknown frame runtime 'onnx'.*onnxruntime"):
-        accelerate(SmallCNNFrameEncoder(), 32, "onnx")
+        accelerate(SmallCNNFrameEncoder(), "onnx")
     assert "torch" in RUNTIMES and "auto" in RUNTIMES
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not runtime_available("openvino"), reason="openvino not installed")
 def test_openvino_matches_torch(encoder, frames, reference):
-    fast = accelerate(encoder, SIZE, "openvino", threads=1)
+    fast = accelerate(encoder, "openvino", threads=1)
     assert_same_features(fast(frames[:1]), reference[:1])
     assert_same_features(fast(frames), reference)
-    assert pickle.loads(pickle.dumps(fast))._compiled is None  # rebuilt (re-converted) on first call
+    assert pickle.loads(pickle.dumps(fast))._compiled == {}  # rebuilt (re-converted) on first call

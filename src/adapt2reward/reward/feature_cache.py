@@ -20,10 +20,11 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from adapt2reward.models import Adapt2RewardModel
-from adapt2reward.models.frame_runtime import accelerate, resolve_runtime
+from adapt2reward.models.inference_runtime import accelerate, resolve_runtime
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -73,9 +74,9 @@ def frame_digests(frames: Tensor) -> list[bytes]:
 class CachedVideoEncoder:
     """uint8 video (B, T, 3, S, S) -> normalised clip features (B, D) of `model`, with frame and clip caches.
 
-    frame_runtime: what runs the model's frame encoder (`models.frame_runtime.RUNTIMES`): "auto" takes
-        ONNX Runtime for a frozen encoder on the CPU (features at cosine > 0.9999, several times faster
-        than PyTorch here), else PyTorch; built at the first frame pass, rebuilt after `clear()`.
+    runtime: what runs the frame encoder and the temporal model (`models.inference_runtime.RUNTIMES`):
+        "auto" takes ONNX Runtime on the CPU (features at cosine > 0.99999, several times faster than
+        PyTorch here), PyTorch elsewhere; compiled at first use from the weights then, dropped by `clear()`.
     Counters `frames_encoded` and `frames_seen` tell how much the caches saved. Thread-safe: one lock
     around each call (the server scores from a worker thread).
     """
@@ -83,14 +84,14 @@ class CachedVideoEncoder:
     def __init__(
         self,
         model: Adapt2RewardModel,
-        frame_runtime: str = "auto",
+        runtime: str = "auto",
         frame_capacity: int = FRAME_CAPACITY,
         clip_capacity: int = CLIP_CAPACITY,
     ) -> None:
         self.model = model
-        resolve_runtime(model.video.frame_encoder, frame_runtime)  # a bad name fails here, not later
-        self.frame_runtime = frame_runtime
-        self._frame_encoder: Callable[[Tensor], Tensor] | None = None
+        resolve_runtime(model.video.frame_encoder, runtime)  # a bad name fails here, not later
+        self.runtime = runtime
+        self._compiled: tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]] | None = None
         self.frames: LRUCache[bytes, Tensor] = LRUCache(frame_capacity)
         self.clips: LRUCache[bytes, Tensor] = LRUCache(clip_capacity)
         self.frames_seen = self.frames_encoded = 0
@@ -98,7 +99,7 @@ class CachedVideoEncoder:
 
     def __getstate__(self) -> dict:
         # a copy or a pickle starts with empty caches: a lock does not pickle, and features are cheap
-        state = dict(self.__dict__, _lock=None, _frame_encoder=None)
+        state = dict(self.__dict__, _lock=None, _compiled=None)
         state["frames"] = LRUCache(self.frames.capacity)
         state["clips"] = LRUCache(self.clips.capacity)
         return state
@@ -107,21 +108,32 @@ class CachedVideoEncoder:
         self.__dict__.update(state, _lock=threading.Lock())
 
     def clear(self) -> None:
-        """Forget every cached feature and the compiled frame pass (call when the weights change)."""
+        """Forget every cached feature and the compiled modules (call when the weights change)."""
         with self._lock:
             self.frames.clear()
             self.clips.clear()
-            self._frame_encoder = None
+            self._compiled = None
+
+    def _modules(self) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]:
+        """(frame encoder, temporal model) run by `runtime`, resolved at first use, when the model sits on
+        its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops them."""
+        if self._compiled is None:
+            video = self.model.video
+            self._compiled = (
+                accelerate(video.frame_encoder, self.runtime, snapshot=True),
+                accelerate(video.temporal, self.runtime, snapshot=True),
+            )
+        return self._compiled
 
     @property
     def frame_encoder(self) -> Callable[[Tensor], Tensor]:
-        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `frame_runtime`."""
-        if self._frame_encoder is None:
-            encoder = self.model.video.frame_encoder
-            self._frame_encoder = accelerate(
-                encoder, self.model.config.backbone.image_size, self.frame_runtime
-            )
-        return self._frame_encoder
+        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime`."""
+        return self._modules()[0]
+
+    @torch.no_grad()
+    def from_frame_features(self, features: Tensor) -> Tensor:
+        """Normalised clip features (B, D) of per-frame features (B, T, F), by the temporal model."""
+        return F.normalize(self._modules()[1](features.to(self.model.device)), dim=-1)
 
     @torch.no_grad()
     def frame_features(self, frames: Tensor) -> Tensor:
@@ -142,7 +154,7 @@ class CachedVideoEncoder:
             if todo:
                 rows = [i * t + j for i in todo for j in range(t)]
                 feats = self._frame_features(frames[rows], [digests[r] for r in rows])
-                clip = self.model.encode_video_from_frame_features(feats.view(len(todo), t, -1))
+                clip = self.from_frame_features(feats.view(len(todo), t, -1))
                 for i, feature in zip(todo, clip, strict=True):
                     found[i] = feature
                     self.clips.put(keys[i], feature)

@@ -26,23 +26,23 @@ Clips = np.ndarray | torch.Tensor
 class RewardModel:
     """A trained Adapt2Reward model behind a reward API (CPU by default; `device` to move it).
 
-    frame_runtime: what runs the frozen frame encoder, "auto" (ONNX Runtime on the CPU), "torch",
-        "onnxruntime" or "openvino" (see `adapt2reward.models.frame_runtime`).
+    runtime: what runs the video tower, "auto" (ONNX Runtime on the CPU), "torch", "onnxruntime" or
+        "openvino" (see `adapt2reward.models.inference_runtime`).
     """
 
     def __init__(
-        self, model: Adapt2RewardModel, device: str | torch.device = "cpu", frame_runtime: str = "auto"
+        self, model: Adapt2RewardModel, device: str | torch.device = "cpu", runtime: str = "auto"
     ) -> None:
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         backbone = model.config.backbone
         self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
-        self.encoder = CachedVideoEncoder(self.model, frame_runtime)
+        self.encoder = CachedVideoEncoder(self.model, runtime)
         self.text_features = CachedTextEncoder(self.model)  # instructions -> normalised features (n, D)
 
     @classmethod
     def load(
-        cls, ckpt_dir: str | Path, device: str | torch.device = "cpu", frame_runtime: str = "auto"
+        cls, ckpt_dir: str | Path, device: str | torch.device = "cpu", runtime: str = "auto"
     ) -> RewardModel:
         """Load a checkpoint folder written by `a2r pretrain` or `a2r train`."""
         config = read_config(ckpt_dir)
@@ -56,7 +56,7 @@ class RewardModel:
             raise CheckpointError(f"{ckpt_dir}/config.json holds an invalid model config: {e}") from e
         model = Adapt2RewardModel(model_config)
         load_model_weights(ckpt_dir, model)
-        return cls(model, device, frame_runtime)
+        return cls(model, device, runtime)
 
     def save_pretrained(
         self,
@@ -120,7 +120,7 @@ class RewardModel:
         n = per_frame.shape[0]
         lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
         index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))
-        video = self.model.encode_video_from_frame_features(per_frame[index])
+        video = self.encoder.from_frame_features(per_frame[index])
         text = self.text_features(check_instructions(instruction, 1))
         return (video @ text[0]).cpu()
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import load_clip
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.transforms import to_video_tensor
-from adapt2reward.models.frame_runtime import accelerate
+from adapt2reward.models.inference_runtime import accelerate
 from adapt2reward.training.feature_store import FeatureStore, encoder_digest
 
 
@@ -82,7 +82,7 @@ class ClipBank:
         video_encoder.eval()
         # the frozen frame pass, in the fast CPU runtime when there is one (same features, several times
         # faster: results/speed.json "frame_encoder")
-        frame_pass = accelerate(video_encoder.frame_encoder, video_encoder.image_size) if missing else None
+        frame_pass = accelerate(video_encoder.frame_encoder) if missing else None
         for start in tqdm(
             range(0, len(missing), batch_size),
             desc="caching frame features",
