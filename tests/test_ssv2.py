@@ -274,3 +274,20 @@ def test_pretrain_train_baseline_and_match_tasks_on_ssv2(ssv2, data, tmp_path):
         tmp_path / "ssv2-mapped",
     )
     assert (tmp_path / "dvd").is_dir()
+
+
+def test_a_template_is_proposed_for_one_task_and_no_far_worse_stand_in():
+    from adapt2reward.data.ssv2_match import Match, propose, task_map
+
+    close = Match(
+        "drawer-close", ("close the drawer",), (("Closing [something]", 0.53), ("Poking [something]", 0.15))
+    )
+    tap = Match(
+        "faucet-close", ("close the faucet",), (("Closing [something]", 0.64), ("Twisting [something]", 0.60))
+    )
+    opened = Match(
+        "drawer-open", ("open the drawer",), (("Closing [something]", 0.50), ("Opening [something]", 0.45))
+    )
+    proposed = propose([close, tap, opened])
+    assert [m.proposed for m in proposed] == [None, "Closing [something]", "Opening [something]"]
+    assert task_map(proposed) == {"Closing [something]": "faucet-close", "Opening [something]": "drawer-open"}

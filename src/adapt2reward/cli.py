@@ -286,9 +286,18 @@ def match_tasks(
     ] = None,
     top: Annotated[int, typer.Option(help="Templates shown per task.")] = 5,
     out: Annotated[Path | None, typer.Option(help="Write the proposed task map (JSON) here.")] = None,
+    pretending: Annotated[
+        bool, typer.Option(help='Also rank the "Pretending to ..." classes (the action not done).')
+    ] = False,
 ) -> None:
     """Rank SS-V2 templates for each robot task by text similarity; propose a task map to check and edit."""
-    from adapt2reward.data.ssv2_match import propose, rank_templates, read_templates, task_map
+    from adapt2reward.data.ssv2_match import (
+        drop_pretending,
+        propose,
+        rank_templates,
+        read_templates,
+        task_map,
+    )
     from adapt2reward.envs.tasks import TASK_NAMES, get_task
     from adapt2reward.reward.reward_model import RewardModel
     from adapt2reward.training.checkpoint import CheckpointError
@@ -300,6 +309,7 @@ def match_tasks(
             raise ValueError(f"unknown robot tasks {unknown}; known: {list(TASK_NAMES)}")
         model = RewardModel.load(checkpoint).model
         templates = read_templates(ssv2_labels)
+        templates = templates if pretending else drop_pretending(templates)
         phrasings = {name: get_task(name).instructions for name in names}
         matches = propose(rank_templates(model, phrasings, templates, max(top, 1)))
     except (ValueError, FileNotFoundError, CheckpointError) as e:
@@ -310,10 +320,14 @@ def match_tasks(
         for rank, (template, score) in enumerate(match.ranked, 1):
             mark = "  <- proposed" if template == match.proposed else ""
             typer.echo(f"  {rank}. {score:.3f}  {template}{mark}")
+        owner = next((m.task for m in matches if m.proposed == match.ranked[0][0]), None)
         if match.proposed is None:
-            typer.echo(f"  ! no proposal: higher-scoring tasks took its top {top}; add one by hand")
+            typer.echo(
+                f"  ! no proposal: its first template went to {owner}, which scored it higher (a template "
+                "names one task); choose one by hand"
+            )
         elif match.proposed != match.ranked[0][0]:
-            typer.echo("  ! its first template went to a task that scored it higher")
+            typer.echo(f"  ! its first template went to {owner}, which scored it higher")
         opposite = get_task(match.task).opposite
         rival = next((m for m in matches if m.task == opposite), None)
         pair = frozenset((match.task, str(opposite)))

@@ -3,9 +3,9 @@
 The paper matched human tasks to robot tasks by hand. Here every robot task's phrasings and every SS-V2
 template are encoded by the model's own text tower (`encode_text`), templates are ranked by their mean
 cosine with the task's phrasings, and each task is proposed its best template not already taken by a
-task that scored higher. The proposal is a task map the user checks and edits (`--ssv2-task-map`):
-text towers trained for topic similarity rate opposites ("Opening" vs "Closing") nearly alike, so the
-top-k and the opposite task's score are shown to catch a wrong direction.
+task that scored higher (and not far below its own best). The proposal is a task map the user checks
+and edits (`--ssv2-task-map`): a text tower not trained on opposites (frozen MiniLM) rates "Opening"
+and "Closing" nearly alike, so the top-k is shown to catch a wrong direction.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def read_templates(path: str | Path) -> list[str]:
     return list(dict.fromkeys(entry["template"] for entry in read_ssv2_entries(path)))
 
 
+def drop_pretending(templates: Sequence[str]) -> list[str]:
+    """The templates without SS-V2's "Pretending to ..." classes: their videos show the action not done,
+    so they cannot stand for a robot task's successes."""
+    return [t for t in templates if not t.strip().lower().startswith("pretending")]
+
+
 def template_text(template: str) -> str:
     """What the text tower reads for a template: `Closing [something]` -> `closing something`."""
     text = template_to_task(template)
@@ -67,13 +73,15 @@ def rank_templates(
     return matches
 
 
-def propose(matches: Sequence[Match]) -> list[Match]:
-    """Give each task its best-scoring template that no higher-scoring task took (one task a template)."""
+def propose(matches: Sequence[Match], margin: float = 0.1) -> list[Match]:
+    """Give each task its best template that no higher-scoring task took (a template names one task),
+    but only one within `margin` of the task's best score: a far worse stand-in is left to the user."""
+    best = {m.task: m.ranked[0][1] for m in matches if m.ranked}
     pairs = sorted(((score, m.task, template) for m in matches for template, score in m.ranked), reverse=True)
     taken: dict[str, str] = {}
     chosen: dict[str, str] = {}
-    for _, task, template in pairs:
-        if task not in chosen and template not in taken:
+    for score, task, template in pairs:
+        if task not in chosen and template not in taken and score >= best[task] - margin:
             chosen[task], taken[template] = template, task
     return [Match(m.task, m.phrasings, m.ranked, chosen.get(m.task)) for m in matches]
 
