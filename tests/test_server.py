@@ -7,6 +7,7 @@ never for a duration. `WAIT_S` only keeps a broken server from hanging the suite
 
 import asyncio
 import base64
+import os
 import threading
 
 import httpx
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.serving import Limits, create_app, encode_clip, serve
 from adapt2reward.serving.batcher import Batcher
+from adapt2reward.serving.server import default_threads
 
 TOKEN = "s3cret"
 WAIT_S = 120  # a guard against hangs, not a timing assumption
@@ -254,6 +256,17 @@ def test_token_guards_scoring_and_a_public_bind_needs_one(model, clips, monkeypa
     monkeypatch.delenv("A2R_SERVE_TOKEN", raising=False)
     with pytest.raises(ValueError, match="without a token"):
         serve("no-checkpoint-needed-to-refuse", host="0.0.0.0")
+
+
+def test_serve_leaves_a_core_to_the_event_loop_unless_omp_threads_are_set(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert default_threads() is None  # torch already follows $OMP_NUM_THREADS
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
+    assert default_threads() == 7
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_threads() == 1
 
 
 def test_encode_clip_round_trips(clips):
