@@ -76,6 +76,10 @@ def test_confusion_matrix_with_opposites():
     # task 0's clips against its opposite: 0.9 > 0.5 yes, 0.4 > 0.6 no; task 1 has no opposite
     assert bm.opposite_preference(scores, truth, [2, None]) == pytest.approx(0.5)
     assert bm.opposite_preference(scores, truth, [None, None]) is None
+    # a reward that scores own and opposite alike gets half the credit, and no preference
+    tied = np.array([[0.5, 0.1, 0.5]])
+    np.testing.assert_allclose(bm.confusion_matrices(tied, [0], 2)[1], [[0.5, 0.0, 0.5], [np.nan] * 3])
+    assert bm.opposite_preference(tied, [0], [2, None]) == 0.0
 
 
 def test_over_reward_mean_sd_and_paired_bootstrap():

@@ -166,11 +166,7 @@ def _item_stats(
     labels = context.clips.labels
     test = np.flatnonzero(~context.calibration)
     voc = np.array([_nan(bm.voc(scores.dense[i])) for i in context.success_rows])
-    top1 = (
-        (scores.matrix.argmax(axis=1) == context.success_task).astype(float)
-        if len(scores.matrix)
-        else np.zeros(0)
-    )
+    top1 = _own_credit(scores, context)
     stats: dict[str, tuple[int, Callable[[np.ndarray], float | None]]] = {
         "auc": (len(labels), lambda i: bm.success_auc(scores.rewards[i], labels[i])),
         "f1": (
@@ -185,6 +181,13 @@ def _item_stats(
         over = over[~np.isnan(over)]
         stats["over_reward"] = (len(over), lambda i: float(over[i].mean()) if len(i) else None)
     return stats  # type: ignore[return-value]
+
+
+def _own_credit(scores: Scores, context: Context) -> np.ndarray:
+    """Per success clip, its top-1 credit for its own instruction (1 alone at the top, 1/k tied with k)."""
+    if not len(scores.matrix):
+        return np.zeros(0)
+    return bm.top1_credit(scores.matrix)[np.arange(len(scores.matrix)), context.success_task]
 
 
 def _nan(value: float | None) -> float:
@@ -251,9 +254,8 @@ def method_metrics(scores: Scores, context: Context) -> dict[str, Any]:
 def _confusion(scores: Scores, context: Context) -> dict[str, Any]:
     tasks = context.clips.tasks
     mean, top1 = bm.confusion_matrices(scores.matrix, context.success_task, len(tasks))
-    accuracy = (
-        float(np.mean(scores.matrix.argmax(axis=1) == context.success_task)) if len(scores.matrix) else None
-    )
+    credit = _own_credit(scores, context)
+    accuracy = float(credit.mean()) if len(credit) else None
     return {
         "tasks": tasks,
         "columns": list(context.instructions),

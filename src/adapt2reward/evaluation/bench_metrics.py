@@ -36,6 +36,7 @@ __all__ = [
     "reliability_bins",
     "success_auc",
     "threshold_scores",
+    "top1_credit",
     "voc",
 ]
 
@@ -144,6 +145,16 @@ def mean_defined(values: Sequence[float | None]) -> float | None:
     return float(np.mean(known)) if known else None
 
 
+def top1_credit(scores: np.ndarray) -> np.ndarray:
+    """(N, n): 1 on each clip's best-scoring instruction; instructions tied for best share the 1 (a
+    reward that scores two instructions alike cannot tell them apart)."""
+    scores = np.asarray(scores, float)
+    if scores.size == 0:
+        return np.zeros(scores.shape)
+    best = scores == scores.max(axis=1, keepdims=True)
+    return best / best.sum(axis=1, keepdims=True)
+
+
 def confusion_matrices(
     scores: np.ndarray, true_task: Sequence[int], n_rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -151,19 +162,19 @@ def confusion_matrices(
     own tasks', any further ones e.g. their opposites'):
 
     mean[i, j]: mean reward of task i's clips for instruction j;
-    top1[i, j]: share of task i's clips whose best-scoring instruction is j (rows sum to 1).
+    top1[i, j]: share of task i's clips whose best-scoring instruction is j, ties split (rows sum to 1).
     Rows of tasks without clips are NaN.
     """
     scores, true_task = np.asarray(scores, float), np.asarray(true_task, int)
     n = scores.shape[1] if scores.ndim == 2 else n_rows
     mean = np.full((n_rows, n), np.nan)
     top1 = np.full((n_rows, n), np.nan)
-    best = scores.argmax(axis=1) if len(scores) else np.zeros(0, int)
+    credit = top1_credit(scores) if len(scores) else np.zeros((0, n))
     for i in range(n_rows):
         rows = true_task == i
         if rows.any():
             mean[i] = scores[rows].mean(axis=0)
-            top1[i] = np.bincount(best[rows], minlength=n) / rows.sum()
+            top1[i] = credit[rows].mean(axis=0)
     return mean, top1
 
 

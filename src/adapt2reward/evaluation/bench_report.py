@@ -148,16 +148,16 @@ def write_report(summary: Mapping[str, Any], out: str | Path) -> Path:
         "",
         "## Summary",
         "",
-        "AUC: ROC AUC of the reward, success vs failure, all clips (0.5 is chance). F1, accuracy: the reward "
-        "thresholded at the F1-best threshold of the calibration clips, on the other clips. prob. AUC, ECE: "
-        "the success probability's AUC and expected calibration error (10 equal-width bins; lower is "
-        "better). VOC: Spearman correlation of the dense reward (reward of each prefix) with time, mean over "
-        "success episodes. progress ρ: Spearman correlation of the dense reward with the simulator's "
-        "progress, mean over clips. top-1: share of success clips whose best-scoring task instruction is "
-        "their own. own > opposite: share of success clips of tasks with an opposite in the set that score "
-        "their own instruction above the opposite's. over-reward: share of probe clips (behaviours that must "
-        "not be paid for) scoring above the median success clip of their task; lower is better. Several "
-        "seeds: mean ± sd (ddof 0) over runs.",
+        "AUC: ROC AUC of the reward, success vs failure, all clips (0.5 is chance). F1, accuracy: the "
+        "reward thresholded at the F1-best threshold of the calibration clips, on the other clips. prob. "
+        "AUC, ECE: the success probability's AUC and expected calibration error (10 equal-width bins; "
+        "lower is better). VOC: Spearman correlation of the dense reward (reward of each prefix) with "
+        "time, mean over success episodes. progress ρ: Spearman correlation of the dense reward with the "
+        "simulator's progress, mean over clips. top-1: share of success clips whose best-scoring "
+        "instruction, among the set's tasks and their opposites, is their own. own > opposite: share of "
+        "success clips of tasks with an opposite that score their own instruction above the opposite's. "
+        "over-reward: share of probe clips (behaviours that must not be paid for) scoring above the "
+        "median success clip of their task; lower is better. Several seeds: mean ± sd (ddof 0) over runs.",
         "",
         markdown_table(main, columns, fmt=_fmt),
         *_per_run(main_runs, groups, columns),
