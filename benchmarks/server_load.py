@@ -8,12 +8,12 @@ every request was answered with 200, and the CPU seconds the client and the serv
 
 Each level runs in rounds (`--rounds`, of `--requests` requests each). After every round a second
 child process of the same kind (same interpreter, same environment, same torch threads as the server's
-scoring thread) times `RewardModel.scores` alone on as many fresh clips, in batches of the size the
-server formed in that round: its p50 a call and its clips/s. Alternating keeps both sides under the
-same background load, which on a shared machine moves by tens of percent within a minute. The ratios
-(server p50 / model p50 at 1 client; server clips/s / model clips/s at the same batch) are the figures
-to read. The server also reports the seconds it spent inside the model, so a level shows both how busy
-the batcher kept the model and how fast the model ran inside the server.
+scoring thread) times `RewardModel.scores` alone on as many fresh clips, in batches of exactly the
+sizes the server formed in that round (from /health's `batch_sizes`): its p50 a call and its clips/s.
+Alternating keeps both sides under the same background load, which on a shared machine moves by tens of
+percent within a minute. The ratios (server p50 / model p50 at 1 client; server clips/s / model clips/s
+at the same batch sizes) are the figures to read. The server also reports the seconds it spent inside
+the model, so a level shows both how busy the batcher kept the model and how fast the model ran there.
 
 The client runs on the same cores as the server (2 on the project's machine): its CPU seconds a request
 are reported so that a client-bound level is visible. The server and the model-alone child each start
@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import platform
 import socket
@@ -144,7 +143,8 @@ async def load(
 
 # The model alone, in a child process of the same kind as the server ------------------------------------
 def model_worker(checkpoint: str) -> None:
-    """Read `{"batch", "calls", "seed"}` lines on stdin; time `scores` on fresh clips; answer on stdout."""
+    """Read `{"batches": [clips a call, ...], "seed"}` lines on stdin; time `scores` once a batch on
+    fresh clips; answer `{"seconds": [...], "cpu_s"}` on stdout."""
     import torch
 
     from adapt2reward.reward.reward_model import RewardModel
@@ -157,13 +157,13 @@ def model_worker(checkpoint: str) -> None:
     print(json.dumps({"ready": True, "torch_threads": torch.get_num_threads()}), flush=True)
     for line in sys.stdin:
         job = json.loads(line)
-        clips = random_clips(job["seed"], job["batch"] * job["calls"], model.num_frames, model.image_size)
+        clips = random_clips(job["seed"], sum(job["batches"]), model.num_frames, model.image_size)
+        ends = np.cumsum(job["batches"])
         seconds = []
         cpu = time.process_time()
-        for i in range(job["calls"]):
-            batch = clips[i * job["batch"] : (i + 1) * job["batch"]]
+        for end, n in zip(ends, job["batches"], strict=True):
             start = time.perf_counter()
-            model.scores(batch, INSTRUCTION)
+            model.scores(clips[end - n : end], INSTRUCTION)
             seconds.append(time.perf_counter() - start)
         print(json.dumps({"seconds": seconds, "cpu_s": time.process_time() - cpu}), flush=True)
 
@@ -186,35 +186,42 @@ class ModelAlone:
                 return json.loads(line)
         raise RuntimeError(f"the model worker ended (exit code {self.process.wait()})")
 
-    def time(self, batch: int, calls: int, seed: int) -> dict:
-        """Seconds of each of `calls` calls of `scores` on `batch` fresh clips, and the CPU seconds."""
-        self.process.stdin.write(json.dumps({"batch": batch, "calls": calls, "seed": seed}) + "\n")
+    def time(self, batches: list[int], seed: int) -> dict:
+        """Seconds of one call of `scores` a batch (of that many fresh clips), and the CPU seconds."""
+        self.process.stdin.write(json.dumps({"batches": batches, "seed": seed}) + "\n")
         self.process.stdin.flush()
-        return {"batch": batch, **self._answer()}
+        return {"batches": batches, **self._answer()}
 
 
 def summarise_alone(runs: list[dict]) -> dict:
     """The model alone over every round of a level: p50/p95 a call, clips/s over all its clips."""
     seconds = np.concatenate([run["seconds"] for run in runs])
-    clips = sum(run["batch"] * len(run["seconds"]) for run in runs)
+    sizes = [n for run in runs for n in run["batches"]]
     ms = np.percentile(seconds * 1000, [50, 95])
     return {
-        "batch_clips": sorted({run["batch"] for run in runs}),
+        "batch_sizes": {str(n): sizes.count(n) for n in sorted(set(sizes))},
         "calls": len(seconds),
         "p50_ms": round(ms[0], 1),
         "p95_ms": round(ms[1], 1),
-        "clips_per_s": round(clips / seconds.sum(), 2),
-        "ms_per_clip": round(seconds.sum() / clips * 1000, 1),
-        "cpu_s_per_clip": round(sum(run["cpu_s"] for run in runs) / clips, 4),
+        "clips_per_s": round(sum(sizes) / seconds.sum(), 2),
+        "ms_per_clip": round(seconds.sum() / sum(sizes) * 1000, 1),
+        "cpu_s_per_clip": round(sum(run["cpu_s"] for run in runs) / sum(sizes), 4),
     }
+
+
+def replay(before: dict, after: dict, seed: int) -> list[int]:
+    """The sizes of the batches the server formed between two /health answers, in a shuffled order."""
+    counts = {int(n): k - before["batch_sizes"].get(n, 0) for n, k in after["batch_sizes"].items()}
+    sizes = [n for n, k in counts.items() for _ in range(k)]
+    return [int(n) for n in np.random.default_rng(seed).permutation(sizes)]
 
 
 def measure_level(
     url: str, server_pid: int, alone: ModelAlone, concurrency: int, index: int, frames: int, size: int, args
 ) -> dict:
     """`args.rounds` rounds of `args.requests` requests from `concurrency` clients, each round followed
-    by the model alone on as many fresh clips in batches of the size the server formed in that round:
-    alternating keeps both sides under the same background load of a shared machine."""
+    by the model alone on as many fresh clips in batches of exactly the sizes the server formed in that
+    round: alternating keeps both sides under the same background load of a shared machine."""
     per_round = args.requests * args.clips_per_request
     bodies = request_bodies(index, args.requests * args.rounds, args.clips_per_request, frames, size)
     warmup = request_bodies(500 + index, concurrency, args.clips_per_request, frames, size)
@@ -235,10 +242,9 @@ def measure_level(
         busy += after["model_busy_s"] - before["model_busy_s"]
         batches += round_batches
         served += after["clips"] - before["clips"]
-        batch = max(1, round(round_batch))
-        run = alone.time(batch, max(2, math.ceil(per_round / batch)), 1_000 * (index + 1) + r)
+        run = alone.time(replay(before, after, r), 1_000 * (index + 1) + r)
         alone_runs.append(run)
-        alone_clips_per_s = batch * len(run["seconds"]) / sum(run["seconds"])
+        alone_clips_per_s = sum(run["batches"]) / sum(run["seconds"])
         rounds.append(
             {
                 "clips_per_s": round(per_round / out["wall"], 2),
@@ -300,8 +306,7 @@ def main() -> None:
         size, frames = info["model"]["image_size"], info["model"]["num_frames"]
         alone = ModelAlone(args.checkpoint)
         asyncio.run(load(url, request_bodies(100_000, 8, args.clips_per_request, frames, size), 2))  # warm-up
-        alone.time(args.clips_per_request, 4, 100_001)
-        alone.time(min(16, args.max_batch), 2, 100_002)
+        alone.time([args.clips_per_request] * 4 + [min(16, args.max_batch)] * 2, 100_001)
         levels = []
         for index, concurrency in enumerate(map(int, args.concurrency.split(","))):
             levels.append(measure_level(url, server.pid, alone, concurrency, index, frames, size, args))
@@ -361,9 +366,9 @@ def record_speed(section: str, report: dict) -> None:
         "what": (
             "POST /score on loopback, one fresh 8-frame 64x64 clip a request, from N concurrent keep-alive "
             "clients; the model alone (RewardModel.scores in a child process of the same kind) timed after "
-            "each round of a level on as many fresh clips, in batches of the size the server formed. The "
-            "client shares the machine's cores with the server (client_cores_busy); server and model-alone "
-            "processes each run in a session (scheduler autogroup) of their own."
+            "each round of a level on as many fresh clips, in batches of exactly the sizes the server "
+            "formed. The client shares the machine's cores with the server (client_cores_busy); server "
+            "and model-alone processes each run in a session (scheduler autogroup) of their own."
         ),
         "command": "python benchmarks/server_load.py CHECKPOINT " + " ".join(sys.argv[2:]),
         "clip_shape": report["clip_shape"],

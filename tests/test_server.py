@@ -127,7 +127,7 @@ def test_concurrent_requests_are_batched_and_all_answered(model, clips):
     assert rewards[0] == pytest.approx(model.reward(clips[:1], "close the drawer").item(), abs=1e-5)
     assert gated.batch_sizes == [1, 8, 3]  # the 11 waiting requests filled batches of max_batch=8
     assert health["clips"] == 12 and health["batches"] == 3 and health["queue"] == 0
-    assert health["model_busy_s"] > 0
+    assert health["model_busy_s"] > 0 and health["batch_sizes"] == {"1": 1, "3": 1, "8": 1}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +49,7 @@ class Batcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = self.clips = 0
         self.busy_s = 0.0  # seconds spent in `score`: how busy the batcher keeps the model
+        self.batch_sizes: Counter[int] = Counter()  # clips a batch -> batches scored
 
     @property
     def queued(self) -> int:
@@ -122,6 +123,7 @@ class Batcher:
                 outcome = e
             else:
                 self.batches, self.clips = self.batches + 1, self.clips + len(video)
+                self.batch_sizes[len(video)] += 1
             self.busy_s += time.perf_counter() - start
             try:
                 self._loop.call_soon_threadsafe(_deliver, jobs, outcome)

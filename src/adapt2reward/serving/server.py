@@ -110,6 +110,7 @@ def create_app(
             "batches": batcher.batches,
             "clips": batcher.clips,
             "model_busy_s": round(batcher.busy_s, 3),
+            "batch_sizes": {str(size): n for size, n in sorted(batcher.batch_sizes.items())},
         }
 
     @app.post("/score")
