@@ -221,6 +221,32 @@ def test_a_request_whose_client_went_away_is_not_scored():
     assert first == ([0.5], [0.25]) and kept == ([0.5, 0.5], [0.25, 0.25])
 
 
+def test_stopping_finishes_the_running_batch_and_fails_the_waiting_requests():
+    entered, release = threading.Event(), threading.Event()
+
+    def score(video, texts):
+        entered.set()
+        assert release.wait(WAIT_S)
+        return [1.0] * len(texts), [0.5] * len(texts)
+
+    async def session():
+        batcher = Batcher(score, max_batch=1, max_queue=4)
+        batcher.start()
+        running = asyncio.create_task(batcher.submit(torch.zeros(1, 2), ["running"]))
+        assert await asyncio.to_thread(entered.wait, WAIT_S)
+        waiting = asyncio.create_task(batcher.submit(torch.zeros(1, 2), ["waiting"]))
+        while batcher.queued < 1:
+            await asyncio.sleep(0.001)
+        stopping = asyncio.create_task(batcher.stop())
+        with pytest.raises(RuntimeError, match="shutting down"):
+            await waiting
+        release.set()
+        await stopping
+        return await running
+
+    assert asyncio.run(asyncio.wait_for(session(), WAIT_S)) == ([1.0], [0.5])
+
+
 def test_the_scoring_thread_sets_torch_threads():
     before = torch.get_num_threads()
     wanted = 2 if before == 1 else 1
@@ -243,6 +269,23 @@ def test_the_scoring_thread_sets_torch_threads():
     finally:
         torch.set_num_threads(before)
     assert seen == [wanted] and out == ([0.0, 0.0], [0.0, 0.0])
+
+
+class FailingModel(RewardModel):
+    def scores(self, clips, instructions, *args, **kwargs):
+        if "explode" in instructions:
+            raise RuntimeError("the model broke")
+        return super().scores(clips, instructions, *args, **kwargs)
+
+
+def test_a_model_failure_answers_500_and_the_server_keeps_scoring(model, clips):
+    body = {"clips": [encode_clip(clips[0])], "instructions": "explode"}
+    with TestClient(create_app(FailingModel(model.model), max_batch=4)) as client:
+        failed = client.post("/score", json=body)
+        assert failed.status_code == 500 and "RuntimeError: the model broke" in failed.json()["detail"]
+        ok = client.post("/score", json=dict(body, instructions="close the drawer"))
+        assert ok.status_code == 200 and len(ok.json()["rewards"]) == 1
+        assert client.get("/health").json()["status"] == "ok"
 
 
 def test_token_guards_scoring_and_a_public_bind_needs_one(model, clips, monkeypatch):

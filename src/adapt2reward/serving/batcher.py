@@ -114,12 +114,12 @@ class Batcher:
         while (jobs := self._next_batch()) is not None:
             if not jobs:
                 continue
-            video = jobs[0].video if len(jobs) == 1 else torch.cat([job.video for job in jobs])
-            instructions = [text for job in jobs for text in job.instructions]
             start = time.perf_counter()
             try:
+                video = jobs[0].video if len(jobs) == 1 else torch.cat([job.video for job in jobs])
+                instructions = [text for job in jobs for text in job.instructions]
                 outcome: tuple | BaseException = self.score(video, instructions)
-            except Exception as e:  # a model failure fails this batch's requests, not the server
+            except Exception as e:  # a model failure fails this batch's requests, not the thread
                 outcome = e
             else:
                 self.batches, self.clips = self.batches + 1, self.clips + len(video)
