@@ -141,6 +141,21 @@ def test_import_is_resumable_and_refuses_other_settings(ssv2, tmp_path):
         import_ssv2(_spec(ssv2, classes=("0",)), tmp_path / "a", progress=False)
 
 
+def test_a_pretrain_config_naming_an_ssv2_split_imports_it_into_the_cache(ssv2, tmp_path, monkeypatch):
+    from adapt2reward.training.config import PretrainConfig
+    from adapt2reward.training.pretrain import human_clips
+
+    monkeypatch.setenv("A2R_CACHE", str(tmp_path))
+    config = PretrainConfig(
+        ssv2_labels=str(ssv2 / "something-something-v2-train.json"),
+        ssv2_videos=str(ssv2 / "videos"),
+        ssv2_classes=("Closing [something]", "3"),
+    )
+    clips = human_clips(config, progress=False)
+    assert clips.tasks() == ["Closing something", "Turning something upside down"] and len(clips) == 6
+    assert len(list(tmp_path.glob("ssv2/*/manifest.jsonl"))) == 1  # one import folder in the cache
+
+
 def test_bad_input_gets_a_clear_error(ssv2, tmp_path):
     with pytest.raises(
         ValueError,
