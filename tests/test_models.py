@@ -51,9 +51,16 @@ def test_prompt_changes_text_feature(model):
     assert not torch.allclose(f[0], f[1], atol=1e-4)
 
 
-def test_tokenization_is_cached(model):
+def test_tokenization_is_cached_and_bounded(model):
     model.tokenize(["open the window"])
     assert "open the window" in model.text.tokenize._cache
+    tokenizer = model.text.tokenize
+    capacity, tokenizer.capacity = tokenizer.capacity, 3
+    try:
+        model.tokenize([f"instruction number {i}" for i in range(10)])
+        assert len(tokenizer._cache) == 3 and "instruction number 9" in tokenizer._cache
+    finally:
+        tokenizer.capacity = capacity
 
 
 def test_default_freezing(model):

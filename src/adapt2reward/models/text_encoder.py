@@ -22,16 +22,22 @@ def minilm_path() -> Path:
 
 
 class CachedTokenizer:
-    """Tokenizes instructions once per string (they repeat a lot) and pads batches."""
+    """Tokenizes instructions once per string (they repeat a lot) and pads batches.
 
-    def __init__(self, tokenizer, max_tokens: int) -> None:
+    The cache keeps the `capacity` most recently added strings: a server sees unboundedly many.
+    """
+
+    def __init__(self, tokenizer, max_tokens: int, capacity: int = 4096) -> None:
         self.tokenizer = tokenizer
         self.max_tokens = max_tokens
+        self.capacity = capacity
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._cache: dict[str, list[int]] = {}
 
     def ids(self, text: str) -> list[int]:
         if text not in self._cache:
+            if len(self._cache) >= self.capacity:
+                del self._cache[next(iter(self._cache))]  # the oldest entry
             self._cache[text] = self.tokenizer(text, truncation=True, max_length=self.max_tokens)["input_ids"]
         return self._cache[text]
 
