@@ -741,13 +741,22 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     max_batch: Annotated[int, typer.Option(help="Most clips scored in one model call.")] = 32,
     max_queue: Annotated[int, typer.Option(help="Most requests waiting; more get 503.")] = 64,
+    device: Device = "cpu",
 ) -> None:
     """Serve rewards over HTTP (POST /score, GET /health); the bearer token comes from $A2R_SERVE_TOKEN."""
+    from adapt2reward.models.device import resolve_device
     from adapt2reward.serving.server import serve as run
     from adapt2reward.training.checkpoint import CheckpointError
 
     try:
-        run(checkpoint, host=host, port=port, max_batch=max_batch, max_queue=max_queue)
+        run(
+            checkpoint,
+            host=host,
+            port=port,
+            max_batch=max_batch,
+            max_queue=max_queue,
+            device=str(resolve_device(device)),
+        )
     except (ValueError, FileNotFoundError, CheckpointError) as e:
         _fail(str(e))
 

@@ -154,9 +154,10 @@ def serve(
     max_queue: int = 64,
     log_level: str = "info",
     threads: int | None = None,
+    device: str = "cpu",
 ) -> None:
-    """Load `checkpoint` and serve it until interrupted. The token falls back to $A2R_SERVE_TOKEN;
-    a host other than loopback needs one. `threads` defaults to `default_threads()`."""
+    """Load `checkpoint` (on `device`) and serve it until interrupted. The token falls back to
+    $A2R_SERVE_TOKEN; a host other than loopback needs one. `threads` defaults to `default_threads()`."""
     import uvicorn
 
     token = token or os.environ.get(TOKEN_ENV) or None
@@ -166,5 +167,5 @@ def serve(
             "or bind to 127.0.0.1"
         )
     threads = threads or default_threads()
-    app = create_app(RewardModel.load(checkpoint), token, max_batch, max_queue, threads=threads)
+    app = create_app(RewardModel.load(checkpoint, device), token, max_batch, max_queue, threads=threads)
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
