@@ -180,3 +180,13 @@ def test_unknown_task_and_bad_mode_count(model):
         model.encode_failure_texts(["fly"])
     with pytest.raises(ValueError, match="k=4"):
         model.prompts.set_num_modes(0, 4)
+
+
+def test_loading_the_text_tower_draws_no_progress_bar(capfd):
+    from transformers.utils import logging
+
+    from adapt2reward.models.text_encoder import MiniLMTextEncoder
+
+    MiniLMTextEncoder(64, 0, 16)
+    assert "Loading weights" not in capfd.readouterr().err
+    assert logging.is_progress_bar_enabled()  # the user's own setting is left as it was

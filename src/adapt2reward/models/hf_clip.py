@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from adapt2reward.models.freezing import FrozenEvalMixin, set_trainable
+from adapt2reward.models.hf_quiet import quiet_loading
 from adapt2reward.models.text_encoder import CachedTokenizer, Tokens, insert_prompts
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -28,8 +29,9 @@ def load_clip(path: str | Path):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not Path(path, "config.json").is_file():
         raise ValueError(f"hf_clip_path={str(path)!r}: no CLIP checkpoint (config.json) in that folder")
-    clip = CLIPModel.from_pretrained(str(path), local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    with quiet_loading():
+        clip = CLIPModel.from_pretrained(str(path), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     return clip, tokenizer
 
 

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from adapt2reward.models.freezing import FrozenEvalMixin, set_trainable
+from adapt2reward.models.hf_quiet import quiet_loading
 
 Tokens = dict[str, Tensor]
 
@@ -88,9 +89,10 @@ class MiniLMTextEncoder(FrozenEvalMixin):
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         path = str(path or minilm_path())
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        with quiet_loading():
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.bert = AutoModel.from_pretrained(path, local_files_only=True)
         self.tokenize = CachedTokenizer(tokenizer, max_tokens)
-        self.bert = AutoModel.from_pretrained(path, local_files_only=True)
         self.proj = nn.Linear(self.hidden_size, embed_dim)
         set_trainable([self.bert], False)
         layers = self.bert.encoder.layer
