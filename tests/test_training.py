@@ -193,3 +193,17 @@ def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):
         assert set(np.unique(state["modes"]["labels"])) <= set(range(changes["num_modes"]))
     else:
         assert state["modes"] is None
+
+
+def test_training_device_is_checked_before_any_work(data, stage1, tmp_path):
+    from adapt2reward.training.device import training_device
+
+    device, autocast = training_device("cpu")
+    with autocast():  # on the CPU the forward runs in fp32 as before
+        assert torch.ones(2).dtype == torch.float32 and device.type == "cpu"
+    if not torch.cuda.is_available():
+        out = tmp_path / "gpu-run"
+        args = ["train", "--human", str(data), "--robot", str(data), "--init", str(stage1), "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--device", "cuda"])
+        assert result.exit_code == 2 and "no CUDA device" in result.output
+        assert not (out / "model.safetensors").exists()

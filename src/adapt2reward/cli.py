@@ -31,7 +31,7 @@ OutCkpt = Annotated[Path | None, typer.Option(help="Checkpoint folder to create 
 HumanTasks = Annotated[
     str | None, typer.Option(help="Use only these tasks' human clips, comma-separated (default: all).")
 ]
-Device = Annotated[str, typer.Option(help="Where reward models run: cpu, cuda, cuda:N or auto.")]
+Device = Annotated[str, typer.Option(help="Where the model runs: cpu, cuda, cuda:N or auto (CUDA if any).")]
 
 # A LeRobot folder as robot data (train, baseline): imported once into a dataset folder, then read as one.
 LeRobotDir = Annotated[
@@ -382,9 +382,11 @@ def pretrain(
     ssv2_cache: SSV2Cache = None,
     epochs: Epochs = None,
     seed: Seed = None,
+    device: Device = "cpu",
 ) -> None:
     """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
     from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.models.device import resolve_device
     from adapt2reward.training.config import PretrainConfig
     from adapt2reward.training.pretrain import pretrain as run
 
@@ -400,7 +402,7 @@ def pretrain(
             epochs=epochs,
             seed=seed,
         )
-        last = run(cfg)
+        last = run(cfg, device=str(resolve_device(device)))
     except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, **last}))
@@ -419,6 +421,7 @@ def train(
     num_modes: Annotated[int | None, typer.Option("--k", help="Failure modes K per task.")] = None,
     epochs: Epochs = None,
     seed: Seed = None,
+    device: Device = "cpu",
     lerobot: LeRobotDir = None,
     camera: Camera = None,
     success_key: SuccessKey = None,
@@ -433,6 +436,7 @@ def train(
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
     from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.models.device import resolve_device
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
 
@@ -463,7 +467,7 @@ def train(
             epochs=epochs,
             seed=seed,
         )
-        metrics = run(cfg)
+        metrics = run(cfg, device=str(resolve_device(device)))
     except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
@@ -480,6 +484,7 @@ def baseline(
     out: Annotated[Path | None, typer.Option(help="Checkpoint folder to write.")] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
     seed: Seed = None,
+    device: Device = "cpu",
     lerobot: LeRobotDir = None,
     camera: Camera = None,
     success_key: SuccessKey = None,
@@ -495,6 +500,7 @@ def baseline(
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
     from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.models.device import resolve_device
 
     if kind not in BASELINES or BASELINES[kind].train is None:
         _fail(f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}")
@@ -525,7 +531,7 @@ def baseline(
             steps=steps,
             seed=seed,
         )
-        path = entry.train(cfg)
+        path = entry.train(cfg, device=str(resolve_device(device)))
     except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": str(path)}))

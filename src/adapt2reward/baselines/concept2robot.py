@@ -24,6 +24,7 @@ from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
+from adapt2reward.training.device import training_device
 from adapt2reward.training.setup import trainable_parameters
 
 
@@ -59,17 +60,18 @@ class Concept2RobotReward(BaselineReward):
         return probs.gather(1, tasks[:, None])[:, 0].cpu()
 
 
-def train_concept2robot(config: Concept2RobotConfig, progress: bool = True) -> Path:
+def train_concept2robot(config: Concept2RobotConfig, progress: bool = True, device: str = "cpu") -> Path:
     """Train the classifier (video tower + linear head) into `config.out`; returns that folder.
 
     Loss: cross-entropy over the human tasks, L = mean_i -log softmax(W v_i + b)[y_i].
     """
-    out, rng, model = start_run(config)
+    device, autocast = training_device(device)
+    out, rng, model = start_run(config, device)
     data = load_data(config)
-    baseline = Concept2RobotReward(model, task_instructions([r for _, r in data.human]))
+    baseline = Concept2RobotReward(model, task_instructions([r for _, r in data.human])).to(device)
     bank = ClipBank.load(data.human, model.video, "human", progress)
     tasks = list(baseline.task_instructions)
-    labels = torch.tensor([tasks.index(r.task) for r in bank.records])
+    labels = torch.tensor([tasks.index(r.task) for r in bank.records], device=device)
     groups = group_by_task(bank.records)
 
     def loss() -> tuple[Tensor, dict[str, Tensor]]:
@@ -79,6 +81,6 @@ def train_concept2robot(config: Concept2RobotConfig, progress: bool = True) -> P
 
     baseline.train()
     parameters = trainable_parameters(model.video) + list(baseline.classifier.parameters())
-    fit(loss, parameters, config, "concept2robot", progress)
+    fit(loss, parameters, config, "concept2robot", progress, autocast)
     baseline.eval().save(out, config.to_dict())
     return out

@@ -27,6 +27,7 @@ from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
+from adapt2reward.training.device import training_device
 from adapt2reward.training.setup import trainable_parameters
 
 
@@ -98,18 +99,20 @@ class DVDReward(BaselineReward):
         return torch.sigmoid(self.same_task_logit(demos, features[:, None].expand_as(demos))).mean(-1).cpu()
 
 
-def train_dvd(config: DVDConfig, progress: bool = True) -> Path:
+def train_dvd(config: DVDConfig, progress: bool = True, device: str = "cpu") -> Path:
     """Train the discriminator (video tower + MLP) into `config.out`; returns that folder.
 
     Loss over anchors a (success clips, tasks balanced), positives p (another success clip of a's task,
     human or robot) and negatives n (a clip of another task, or a robot failure of a's task):
         L = mean_a -log sigmoid(R(a, p)) + mean_a -log(1 - sigmoid(R(a, n)))
     """
-    out, rng, model = start_run(config)
+    device, autocast = training_device(device)
+    out, rng, model = start_run(config, device)
     data = load_data(config)
     success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress)
     failure = ClipBank.load(data.robot_failure, model.video, "failure", progress)
     baseline = DVDReward(model, task_instructions(success.records), config.num_demos, config.hidden)
+    baseline.to(device)
     tasks = list(baseline.task_instructions)
     if len(tasks) < 2:
         raise ValueError(f"DVD needs clips of at least two tasks for its negatives, got {tasks}")
@@ -135,7 +138,7 @@ def train_dvd(config: DVDConfig, progress: bool = True) -> Path:
         ]
         a = encode(success, anchors)
         n = torch.empty_like(a)
-        mask = torch.from_numpy(use_failure)
+        mask = torch.from_numpy(use_failure).to(device)
         if failures:
             n[mask] = encode(failure, np.asarray(failures))
         if others:
@@ -148,7 +151,7 @@ def train_dvd(config: DVDConfig, progress: bool = True) -> Path:
 
     baseline.train()
     parameters = trainable_parameters(model.video) + list(baseline.discriminator.parameters())
-    fit(loss, parameters, config, "dvd", progress)
+    fit(loss, parameters, config, "dvd", progress, autocast)
     baseline.eval()
     with torch.no_grad():
         for row, task in enumerate(tasks):

@@ -26,6 +26,7 @@ from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
+from adapt2reward.training.device import training_device
 from adapt2reward.training.setup import trainable_parameters
 from adapt2reward.training.task_texts import task_text_columns
 
@@ -97,14 +98,15 @@ def _frame_features(model: Adapt2RewardModel, bank: ClipBank, clip: np.ndarray, 
     return model.encode_video(bank.videos[clip, frame][:, None])
 
 
-def train_liv(config: LIVConfig, progress: bool = True) -> Path:
+def train_liv(config: LIVConfig, progress: bool = True, device: str = "cpu") -> Path:
     """Train the video and text towers with LIV's objective into `config.out`; returns that folder.
 
         L = w_img VIP(g = phi(o_T)) + w_lang VIP(g = psi(l)) + w_nce InfoNCE(phi(o_T), psi(l))
 
     with the InfoNCE the project's symmetric VLC loss (one text per task of the batch, learned scale).
     """
-    out, rng, model = start_run(config)
+    device, autocast = training_device(device)
+    out, rng, model = start_run(config, device)
     data = load_data(config)
     bank = ClipBank.load(data.human + data.robot_success, model.video, "trajectories", progress)
     groups = group_by_task(bank.records)
@@ -118,7 +120,7 @@ def train_liv(config: LIVConfig, progress: bool = True) -> Path:
         frames = np.concatenate([np.zeros(n, int), np.full(n, last), t, t + 1])
         initial, goal, current, following = _frame_features(model, bank, np.tile(idx, 4), frames).split(n)
         _, texts, labels = task_text_columns([bank.records[i] for i in idx], rng)
-        labels = torch.from_numpy(labels)
+        labels = torch.from_numpy(labels).to(device)
         text = model.encode_text(texts)
         parts = {
             "vip_image": vip(initial, current, following, goal),
@@ -132,6 +134,6 @@ def train_liv(config: LIVConfig, progress: bool = True) -> Path:
     parameters = (
         trainable_parameters(model.video) + trainable_parameters(model.text) + [model.log_logit_scale]
     )
-    fit(loss, parameters, config, "liv", progress)
+    fit(loss, parameters, config, "liv", progress, autocast)
     baseline.eval().save(out, config.to_dict())
     return out

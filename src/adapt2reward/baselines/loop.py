@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -12,18 +13,21 @@ from tqdm import tqdm
 
 from adapt2reward.baselines.config import BaselineConfig
 from adapt2reward.models import Adapt2RewardModel
+from adapt2reward.training.device import Autocast
 from adapt2reward.training.loss_log import LossLog
 from adapt2reward.training.setup import build_model, seed_everything
 
 StepLoss = Callable[[], tuple[Tensor, dict[str, Tensor]]]
 
 
-def start_run(config: BaselineConfig) -> tuple[Path, np.random.Generator, Adapt2RewardModel]:
-    """(output folder, seeded generator, the stage-1 model of `config.init`)."""
+def start_run(
+    config: BaselineConfig, device: torch.device | str = "cpu"
+) -> tuple[Path, np.random.Generator, Adapt2RewardModel]:
+    """(output folder, seeded generator, the stage-1 model of `config.init` on `device`)."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(config.seed)
-    return out, rng, build_model({}, config.init)
+    return out, rng, build_model({}, config.init).to(device)
 
 
 def fit(
@@ -32,13 +36,17 @@ def fit(
     config: BaselineConfig,
     desc: str,
     progress: bool = True,
+    autocast: Autocast = contextlib.nullcontext,
 ) -> None:
-    """Run `config.steps` AdamW steps on `loss_fn() -> (total, named parts)`; log rows to `out/losses.csv`."""
+    """Run `config.steps` AdamW steps on `loss_fn() -> (total, named parts)`; log rows to `out/losses.csv`.
+
+    `autocast`: the context the loss is computed in (bf16 on a GPU, see `training.device`)."""
     optimizer = torch.optim.AdamW(list(parameters), lr=config.lr, weight_decay=config.weight_decay)
     log = LossLog(Path(config.out) / "losses.csv")
     bar = tqdm(range(1, config.steps + 1), desc=desc, disable=not progress)
     for step in bar:
-        total, parts = loss_fn()
+        with autocast():
+            total, parts = loss_fn()
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()

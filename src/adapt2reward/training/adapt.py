@@ -22,6 +22,7 @@ from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
 from adapt2reward.training.batching import StageTwoSampler
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import TrainConfig
+from adapt2reward.training.device import training_device
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
 from adapt2reward.training.loss_log import LossLog
 from adapt2reward.training.run_data import load_human_items, load_robot_split
@@ -41,16 +42,21 @@ def failure_source(record) -> str:
     return record.failure_source or "near_success"
 
 
-def train(config: TrainConfig, progress: bool = True, stop_after: int | None = None) -> dict[str, Any]:
+def train(
+    config: TrainConfig, progress: bool = True, stop_after: int | None = None, device: str = "cpu"
+) -> dict[str, Any]:
     """Run (or resume) stage 2 into `config.out`; returns the held-out metrics.
 
     `stop_after` ends the run after that many steps in total, as an interruption would (for tests).
-    Under `torchrun` the batch is split over the processes (see `distributed.data_parallel`).
+    Under `torchrun` the batch is split over the processes (see `distributed.data_parallel`). `device`:
+    where the model trains (see `training.device`); the clips stay on the CPU. The device is not part of
+    the run's config: a run may resume on another one.
     """
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(config.seed)
     dp = DataParallel.from_env()
+    device, autocast = training_device(device, dp.world)
     dp.check_divides(
         batch_human=config.batch_human, batch_success=config.batch_success, batch_failure=config.batch_failure
     )
@@ -72,6 +78,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     use_prompts = config.ablation == "full" and bool(failure_items)
     prompt_tasks = canonical_instructions(tasks, split.records) if use_prompts else {}
     model = build_model(config.backbone, config.init, prompt_tasks, config.num_modes, config.prompt_length)
+    model.to(device)
     banks = {
         name: ClipBank.load(items, model.video, name, progress)
         for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
@@ -143,32 +150,35 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
                 opposite_instructions(sorted({r.task for r in records})) if config.hard_negatives else None
             )
             columns, texts, labels = task_text_columns(records, rng, extra)
-            labels = torch.from_numpy(labels)
+            labels = torch.from_numpy(labels).to(device)
             n_h, n_s = len(batch.human), len(batch.robot_success)
 
-            text_features = model.encode_text(texts)
-            human_features = dp.gather(_encode(banks["human"], model, dp.shard(batch.human)))
-            robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
-            failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
-            failure_texts, failure_mask = (
-                _failure_text_columns(model, columns, prompt_tasks) if use_prompts else (None, None)
-            )
-            failure_modes = torch.from_numpy(modes.labels[batch.robot_failure]) if modes is not None else None
-            total, parts = criterion(
-                logit_scale=model.logit_scale(),
-                human_features=human_features,
-                human_tasks=labels[:n_h],
-                robot_features=robot_features,
-                robot_tasks=labels[n_h : n_h + n_s],
-                task_text_features=text_features,
-                failure_features=failure_features,
-                failure_tasks=labels[n_h + n_s :],
-                failure_modes=failure_modes,
-                failure_text_features=failure_texts,
-                failure_mode_mask=failure_mask,
-                success_scale=model.success_head.scale,
-                success_bias=model.success_head.bias,
-            )
+            with autocast():  # bf16 forward on a GPU, a no-op on the CPU
+                text_features = model.encode_text(texts)
+                human_features = dp.gather(_encode(banks["human"], model, dp.shard(batch.human)))
+                robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
+                failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
+                failure_texts, failure_mask = (
+                    _failure_text_columns(model, columns, prompt_tasks) if use_prompts else (None, None)
+                )
+                failure_modes = None
+                if modes is not None:
+                    failure_modes = torch.from_numpy(modes.labels[batch.robot_failure]).to(device)
+                total, parts = criterion(
+                    logit_scale=model.logit_scale(),
+                    human_features=human_features,
+                    human_tasks=labels[:n_h],
+                    robot_features=robot_features,
+                    robot_tasks=labels[n_h : n_h + n_s],
+                    task_text_features=text_features,
+                    failure_features=failure_features,
+                    failure_tasks=labels[n_h + n_s :],
+                    failure_modes=failure_modes,
+                    failure_text_features=failure_texts,
+                    failure_mode_mask=failure_mask,
+                    success_scale=model.success_head.scale,
+                    success_bias=model.success_head.bias,
+                )
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             dp.average_gradients(trainable)
@@ -208,7 +218,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
 def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
     """Normalised features of the bank's clips at `idx`; (0, D) when there are none (no failure data)."""
     if len(idx) == 0:
-        return torch.zeros(0, model.config.backbone.embed_dim)
+        return torch.zeros(0, model.config.backbone.embed_dim, device=model.device)
     return F.normalize(bank.encode(model.video, idx), dim=-1)
 
 
@@ -221,8 +231,8 @@ def _failure_text_columns(
     features = model.encode_failure_texts(with_prompts)
     full = features.new_zeros(len(columns), *features.shape[1:])
     full[rows] = features
-    mask = torch.zeros(len(columns), features.shape[1], dtype=torch.bool)
-    mask[rows] = model.failure_mode_mask(with_prompts).cpu()
+    mask = torch.zeros(len(columns), features.shape[1], dtype=torch.bool, device=features.device)
+    mask[rows] = model.failure_mode_mask(with_prompts)
     return full, mask
 
 
@@ -234,7 +244,7 @@ def _recluster(
     was_training = model.training
     model.eval()
     features = torch.cat(
-        [_encode(bank, model, np.arange(i, min(i + 256, len(bank)))) for i in range(0, len(bank), 256)]
+        [_encode(bank, model, np.arange(i, min(i + 256, len(bank)))).cpu() for i in range(0, len(bank), 256)]
     )
     model.train(was_training)
     modes, ks = cluster_failures(

@@ -101,4 +101,4 @@ def load_train_state(ckpt_dir: str | Path) -> dict[str, Any] | None:
     path = Path(ckpt_dir) / STATE_FILE
     if not path.is_file():
         return None
-    return torch.load(path, weights_only=False)
+    return torch.load(path, weights_only=False, map_location="cpu")  # the run may resume on another device

@@ -91,7 +91,8 @@ class ClipBank:
         ):
             idx = missing[start : start + batch_size]
             frames = self.videos[idx]
-            encoded = frame_pass(frames.flatten(0, 1).float()).view(*frames.shape[:2], -1)
+            pixels = frames.flatten(0, 1).to(_device(video_encoder)).float()
+            encoded = frame_pass(pixels).view(*frames.shape[:2], -1).cpu()
             for i, features in zip(idx, encoded, strict=True):
                 cached[i] = features
                 stores[roots[i]].put(self.records[i].id, features)
@@ -103,6 +104,12 @@ class ClipBank:
     def encode(self, video_encoder: torch.nn.Module, idx: np.ndarray | Sequence[int]) -> torch.Tensor:
         """Clip features (n, D) of the clips at `idx`, from cached frame features when there are some."""
         idx = torch.as_tensor(np.asarray(idx, dtype=np.int64))
+        device = _device(video_encoder)
         if self.frame_features is not None:
-            return video_encoder.forward_from_frame_features(self.frame_features[idx])
-        return video_encoder(self.videos[idx])
+            return video_encoder.forward_from_frame_features(self.frame_features[idx].to(device))
+        return video_encoder(self.videos[idx].to(device))
+
+
+def _device(module: torch.nn.Module) -> torch.device:
+    """Where a module's weights live: the bank's clips stay on the CPU and go there a batch at a time."""
+    return next(module.parameters()).device

@@ -21,6 +21,7 @@ from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import PretrainConfig
+from adapt2reward.training.device import training_device
 from adapt2reward.training.loss_log import LossLog
 from adapt2reward.training.setup import (
     build_model,
@@ -47,14 +48,18 @@ def human_clips(config: PretrainConfig, progress: bool = True) -> ClipDataset:
     return dataset
 
 
-def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | None = None) -> dict[str, Any]:
-    """Run (or resume) stage 1 into `config.out`; returns the last losses."""
+def pretrain(
+    config: PretrainConfig, progress: bool = True, stop_after: int | None = None, device: str = "cpu"
+) -> dict[str, Any]:
+    """Run (or resume) stage 1 into `config.out` on `device` (see `training.device`); returns the last
+    losses."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(config.seed)
+    device, autocast = training_device(device)
 
     dataset = human_clips(config, progress)
-    model = build_model(config.backbone)
+    model = build_model(config.backbone).to(device)
     bank = ClipBank.load(dataset.items, model.video, "human", progress)
     groups = group_by_task(bank.records)
     steps_per_epoch = config.steps_per_epoch or math.ceil(len(bank) / config.batch_size)
@@ -86,8 +91,10 @@ def pretrain(config: PretrainConfig, progress: bool = True, stop_after: int | No
         while step_in_epoch < steps_per_epoch:
             idx = balanced_draw(groups, config.batch_size, rng)
             _, texts, labels = task_text_columns([bank.records[i] for i in idx], rng)
-            video = F.normalize(bank.encode(model.video, idx), dim=-1)
-            loss = criterion(video, torch.from_numpy(labels), model.encode_text(texts), model.logit_scale())
+            with autocast():  # bf16 forward on a GPU, a no-op on the CPU
+                video = F.normalize(bank.encode(model.video, idx), dim=-1)
+                labels = torch.from_numpy(labels).to(device)
+                loss = criterion(video, labels, model.encode_text(texts), model.logit_scale())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
