@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.generate import finished_ids
+from adapt2reward.data.import_settings import check_import_settings
 from adapt2reward.data.lerobot_read import LeRobotSource, LeRobotSpec, slug
 from adapt2reward.data.records import append_records
 from adapt2reward.data.transforms import to_video_tensor
@@ -60,7 +61,7 @@ def import_lerobot(
     source = LeRobotSource(spec)
     records = [(episode, source.record(episode)) for episode in source.episodes]
     out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, _settings(spec, size))
+    check_import_settings(out, _settings(spec, size), IMPORT_NAME, "a LeRobot")
     done = finished_ids(out)
     pending = [(e, r) for e, r in records if r.id not in done]
     for episode, record in tqdm(pending, desc="importing episodes", unit="episode", disable=not progress):
@@ -72,17 +73,3 @@ def import_lerobot(
         height, width = frames.shape[1:3]
         append_records(out, [replace(record, height=int(height), width=int(width))])
     return {"out": str(out), "imported": len(pending), "skipped": len(records) - len(pending)}
-
-
-def _check_settings(out: Path, settings: dict) -> None:
-    path = out / IMPORT_NAME
-    if path.exists():
-        if json.loads(path.read_text()) != settings:
-            raise ValueError(
-                f"{out} holds an import made with other settings ({path}); "
-                "rerun with the same settings or choose another --out"
-            )
-    elif (out / "manifest.jsonl").exists():
-        raise ValueError(f"{out} already holds a dataset that is not a LeRobot import; choose another --out")
-    else:
-        path.write_text(json.dumps(settings, indent=2) + "\n")

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.generate import finished_ids
+from adapt2reward.data.import_settings import check_import_settings
 from adapt2reward.data.records import ClipRecord, append_records
 from adapt2reward.data.ssv2 import entry_record, read_ssv2_entries, video_path
 from adapt2reward.data.ssv2_classes import (
@@ -117,7 +118,7 @@ def import_ssv2(spec: SSV2Spec, out: str | Path, size: int | None = 64, progress
     out = Path(out)
     records, videos, settings = ssv2_records(spec)
     out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, settings | {"size": size})
+    check_import_settings(out, settings | {"size": size}, IMPORT_NAME, "an SS-V2")
     done = finished_ids(out)
     pending = [(r, v) for r, v in zip(records, videos, strict=True) if r.id not in done]
     for record, video in tqdm(pending, desc="importing SS-V2 videos", unit="video", disable=not progress):
@@ -135,17 +136,3 @@ def ssv2_folder(spec: SSV2Spec, cache: str | Path | None = None, progress: bool 
     out = Path(cache) if cache else default_cache(spec)
     import_ssv2(spec, out, progress=progress)
     return out
-
-
-def _check_settings(out: Path, settings: dict) -> None:
-    path = out / IMPORT_NAME
-    if path.exists():
-        if json.loads(path.read_text()) != settings:
-            raise ValueError(
-                f"{out} holds an SS-V2 import made with other settings ({path}); "
-                "rerun with the same settings or choose another folder"
-            )
-    elif (out / "manifest.jsonl").exists():
-        raise ValueError(f"{out} already holds a dataset that is not an SS-V2 import; choose another folder")
-    else:
-        path.write_text(json.dumps(settings, indent=2) + "\n")
