@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adapt2reward.evaluation.report_plots import _grid, _save, plt
+from adapt2reward.evaluation.report_plots import _grid, _save, plot_percent_bars, plt
 
 
 def plot_confusions(
@@ -57,19 +57,5 @@ def plot_reliability(bins: Mapping[str, list[dict[str, float]]], path: str | Pat
 
 def plot_probe_bars(shares: Mapping[str, Mapping[str, float | None]], path: str | Path) -> Path:
     """Grouped bars: share of probe clips above the median success clip, per probe kind and method."""
-    methods = list(shares)
-    kinds = list(dict.fromkeys(k for m in methods for k in shares[m]))
-    x = np.arange(len(kinds))
-    width = 0.8 / max(len(methods), 1)
-    fig, ax = plt.subplots(figsize=(max(7.0, 1.2 * len(kinds) + 3), 3.6))
-    for i, method in enumerate(methods):
-        heights = [100 * (shares[method].get(k) or 0.0) for k in kinds]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, heights, width, label=method)
-    ax.axhline(50, color="grey", linestyle="--", linewidth=1)
-    ax.set_xticks(x, kinds)
-    ax.set_ylabel("probe clips above median success (%)")
-    ax.set_ylim(0, 105)
-    ax.set_title("over-reward probes (lower is better)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    return _save(fig, Path(path))
+    title, ylabel = "over-reward probes (lower is better)", "probe clips above median success (%)"
+    return plot_percent_bars(shares, title, ylabel, path, reference=50)

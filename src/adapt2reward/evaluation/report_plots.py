@@ -30,25 +30,38 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def plot_success_bars(rates: Mapping[str, Mapping[str, float | None]], title: str, path: str | Path) -> Path:
-    """Grouped bars: success rate (rates[method][column], 0-1) per column, one bar per method."""
-    methods = list(rates)
-    columns = list(dict.fromkeys(c for m in methods for c in rates[m]))
+def plot_percent_bars(
+    shares: Mapping[str, Mapping[str, float | None]],
+    title: str,
+    ylabel: str,
+    path: str | Path,
+    reference: float | None = None,
+) -> Path:
+    """Grouped bars of shares (shares[method][column], 0-1) in %, one bar per method; a missing share is
+    drawn as 0; `reference` (in %) draws a dashed line."""
+    methods = list(shares)
+    columns = list(dict.fromkeys(c for m in methods for c in shares[m]))
     x = np.arange(len(columns))
     width = 0.8 / max(len(methods), 1)
     fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(columns) + 3), 3.8))
     for i, method in enumerate(methods):
-        values = [rates[method].get(c) for c in columns]
-        heights = [100 * v if v is not None else 0.0 for v in values]
+        heights = [100 * (shares[method].get(c) or 0.0) for c in columns]
         ax.bar(x + (i - (len(methods) - 1) / 2) * width, heights, width, label=method)
+    if reference is not None:
+        ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
     tilt = len(columns) > 4
     ax.set_xticks(x, columns, rotation=20 if tilt else 0, ha="right" if tilt else "center")
-    ax.set_ylabel("success rate (%)")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 105)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _save(fig, Path(path))
+
+
+def plot_success_bars(rates: Mapping[str, Mapping[str, float | None]], title: str, path: str | Path) -> Path:
+    """Grouped bars: success rate (rates[method][column], 0-1) per column, one bar per method."""
+    return plot_percent_bars(rates, title, "success rate (%)", path)
 
 
 def plot_score_histograms(
