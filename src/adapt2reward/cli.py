@@ -597,7 +597,7 @@ def evaluate(
         list[str] | None,
         typer.Option(
             help="NAME=PATH of another checkpoint, Adapt2Reward or a trained baseline (a seed, an ablation, "
-            "another data setting); repeatable. Name training seeds 'NAME [seed K]' to get mean ± sd."
+            "another data setting); repeatable. Name training seeds 'NAME \\[seed K]' to get mean ± sd."
         ),
     ] = None,
     episodes: Annotated[
@@ -641,7 +641,7 @@ def bench(
         typer.Option(
             help="NAME=PATH of a reward: an Adapt2Reward checkpoint, a trained baseline or a stage-1 "
             "checkpoint (zero-shot); repeatable, the first is compared with the others. Name seeds "
-            "'NAME [seed K]'."
+            "'NAME \\[seed K]'."
         ),
     ],
     data: Annotated[
