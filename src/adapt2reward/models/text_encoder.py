@@ -37,7 +37,7 @@ class CachedTokenizer:
 
     def ids(self, text: str) -> list[int]:
         if text not in self._cache:
-            if len(self._cache) >= self.capacity:
+            while len(self._cache) >= self.capacity:
                 del self._cache[next(iter(self._cache))]  # the oldest entry
             self._cache[text] = self.tokenizer(text, truncation=True, max_length=self.max_tokens)["input_ids"]
         return self._cache[text]
