@@ -44,9 +44,12 @@ def plot_percent_bars(
     x = np.arange(len(columns))
     width = 0.8 / max(len(methods), 1)
     fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(columns) + 3), 3.8))
+    # tab10 repeats its colours after 10 methods: two methods would look the same
+    colors = plt.get_cmap("tab10" if len(methods) <= 10 else "tab20").colors
     for i, method in enumerate(methods):
         heights = [100 * (shares[method].get(c) or 0.0) for c in columns]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, heights, width, label=method)
+        offset = (i - (len(methods) - 1) / 2) * width
+        ax.bar(x + offset, heights, width, label=method, color=colors[i % len(colors)])
     if reference is not None:
         ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
     tilt = len(columns) > 4
