@@ -240,6 +240,8 @@ def test_pretrain_train_baseline_and_match_tasks_on_ssv2(ssv2, data, tmp_path):
     (tmp_path / "map.json").write_text(json.dumps(task_map))
 
     (tmp_path / "train.json").write_text(json.dumps(STAGE2))
+    mapped = ["--ssv2-labels", labels, "--ssv2-videos", videos, "--ssv2-classes", "0,1,2"]
+    mapped += ["--ssv2-task-map", tmp_path / "map.json", "--ssv2-cache", tmp_path / "ssv2-mapped"]
     _cli(
         "train",
         "--config",
@@ -250,16 +252,7 @@ def test_pretrain_train_baseline_and_match_tasks_on_ssv2(ssv2, data, tmp_path):
         tmp_path / "stage1",
         "--out",
         tmp_path / "stage2",
-        "--ssv2-labels",
-        labels,
-        "--ssv2-videos",
-        videos,
-        "--ssv2-classes",
-        "0,1,2",
-        "--ssv2-task-map",
-        tmp_path / "map.json",
-        "--ssv2-cache",
-        tmp_path / "ssv2-mapped",
+        *mapped,
     )
     human = ClipDataset(tmp_path / "ssv2-mapped")
     assert sorted(human.tasks()) == ["Opening something", "button-press", "drawer-close"]
@@ -277,16 +270,7 @@ def test_pretrain_train_baseline_and_match_tasks_on_ssv2(ssv2, data, tmp_path):
         tmp_path / "dvd",
         "--steps",
         "2",
-        "--ssv2-labels",
-        labels,
-        "--ssv2-videos",
-        videos,
-        "--ssv2-classes",
-        "0,1,2",
-        "--ssv2-task-map",
-        tmp_path / "map.json",
-        "--ssv2-cache",
-        tmp_path / "ssv2-mapped",
+        *mapped,
     )
     assert (tmp_path / "dvd").is_dir()
 
