@@ -207,3 +207,37 @@ def test_training_device_is_checked_before_any_work(data, stage1, tmp_path):
         result = CliRunner().invoke(app, [*args, "--device", "cuda"])
         assert result.exit_code == 2 and "no CUDA device" in result.output
         assert not (out / "model.safetensors").exists()
+
+
+def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp_path):
+    from adapt2reward.evaluation.heldout import heldout_items
+    from adapt2reward.evaluation.leakage import LeakError, trained_robot_clips
+    from adapt2reward.evaluation.protocols import get_protocol
+    from adapt2reward.evaluation.runner import run_evaluation
+
+    out, _ = stage2
+    heldout = {r.id for _, r in heldout_items(out)}
+    trained = {r.id for r in trained_robot_clips(out)}
+    assert heldout and trained and not heldout & trained
+
+    # a method trained with another held-out split has seen some of these held-out clips
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    config = json.loads((out / "config.json").read_text())
+    config["train"]["split_seed"] = 1
+    (leaky / "config.json").write_text(json.dumps(config))
+    methods = {"adapt2reward": ("adapt2reward", out), "leaky": ("adapt2reward", leaky)}
+    with pytest.raises(LeakError, match="'leaky'.*trained on .* held-out clips"):
+        run_evaluation("offline", methods, out, tmp_path / "offline", progress=False)
+    assert not (tmp_path / "offline").exists()  # refused before any work
+    args = ["eval", "offline", "--checkpoint", str(out), "--out", str(tmp_path / "cli"), "--model"]
+    result = CliRunner().invoke(app, [*args, f"leaky={leaky}"])
+    assert result.exit_code == 2 and "held-out clips" in result.output
+
+    # a protocol of tasks unseen on the robot refuses a method with robot clips of them
+    protocol = tmp_path / "unseen.json"
+    sweep = {"by": "task", "tasks": ["drawer-close"], "variants": ["train"]}
+    protocol.write_text(json.dumps({"unseen_robot_tasks": True, "sweeps": {"targets": sweep}}))
+    with pytest.raises(LeakError, match="robot clips of \\['drawer-close'\\]"):
+        run_evaluation(str(protocol), {"adapt2reward": ("adapt2reward", out)}, out, tmp_path / "p")
+    assert get_protocol("task-generalization").unseen_robot_tasks

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from adapt2reward.evaluation import bench_metrics as bm
 from adapt2reward.evaluation.bench_data import ClipSet, load_clip_set, read_clips
 from adapt2reward.evaluation.heldout import _score_matrix, _scores, prefix_rewards
+from adapt2reward.evaluation.leakage import check_unseen_clips
 
 BENCH_JSON = "bench.json"
 BOOTSTRAP_METRICS = ("auc", "f1", "voc", "top1_accuracy", "over_reward")
@@ -359,6 +360,7 @@ def run_bench(
     if settings.probes and settings.probe_dir is None:
         settings = BenchSettings(**{**settings.__dict__, "probe_dir": str(out / "probes")})
     clips = load_clip_set(data, heldout_of, domain, tasks, progress)
+    check_unseen_clips(methods, clips.records)  # a benchmark on training clips measures memory
     if clips.labels.all() or not clips.labels.any():
         raise ValueError(
             f"the clip set has {int(clips.labels.sum())} successes of {len(clips.labels)} clips: success "

@@ -13,6 +13,8 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.evaluation.heldout import heldout_items
+from adapt2reward.training.checkpoint import read_config
 
 
 @dataclass(frozen=True)
@@ -68,24 +70,11 @@ def load_clip_set(
         items += found
         sources.append(f"{folder}: {len(found)} {domain} clips")
     if heldout_of is not None:
-        from adapt2reward.training.checkpoint import read_config
-        from adapt2reward.training.config import TrainConfig
-        from adapt2reward.training.splits import is_heldout
-
-        saved = read_config(heldout_of)
-        if "train" not in saved or saved.get("stage") == "pretrain":
-            raise ValueError(f"{heldout_of} is not a stage-2 checkpoint: it has no held-out robot clips")
-        config = TrainConfig.from_dict(saved["train"])
-        robot = ClipDataset(list(config.robot), domain="robot", task=list(tasks) if tasks else saved["tasks"])
-        split = (config.heldout_fraction, config.split_seed)
-        held = [
-            (root, r)
-            for root, r in robot.items
-            if r.variant not in config.robot_variants or is_heldout(r.id, *split)
-        ]
+        held = heldout_items(heldout_of, tasks)
         items += held
+        fraction = read_config(heldout_of)["train"].get("heldout_fraction", 0.2)
         sources.append(
-            f"held-out clips of {heldout_of}: {len(held)} (the held-out {split[0]:.0%} of its training looks "
+            f"held-out clips of {heldout_of}: {len(held)} (the held-out {fraction:.0%} of its training looks "
             "by clip id, and every clip of its other looks)"
         )
     unique = list({r.id: (root, r) for root, r in items}.values())

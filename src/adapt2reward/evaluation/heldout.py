@@ -10,7 +10,7 @@ and the rank correlation of the reward of growing prefixes with the simulator's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.transforms import frame_indices
 from adapt2reward.evaluation.offline_metrics import (
     grouped_success_auc,
@@ -44,18 +45,29 @@ class HeldoutSet:
     candidates: dict[str, str]
 
 
+def heldout_items(ckpt_dir: str | Path, tasks: Sequence[str] | None = None) -> list[tuple[Path, ClipRecord]]:
+    """(dataset folder, record) of the held-out robot clips of a stage-2 checkpoint, of `tasks` (default:
+    its training tasks): the held-out share of its training looks by clip id, and every clip of its other
+    looks."""
+    saved = read_config(ckpt_dir)
+    if "train" not in saved or saved.get("stage") == "pretrain":
+        raise ValueError(f"{ckpt_dir} is not a stage-2 checkpoint: it has no held-out robot clips")
+    config = TrainConfig.from_dict(saved["train"])
+    robot = ClipDataset(list(config.robot), domain="robot", task=list(tasks) if tasks else saved["tasks"])
+    split = (config.heldout_fraction, config.split_seed)
+    return [
+        (root, r)
+        for root, r in robot.items
+        if r.variant not in config.robot_variants or is_heldout(r.id, *split)
+    ]
+
+
 def load_heldout(ckpt_dir: str | Path, progress: bool = True) -> HeldoutSet:
     """The held-out robot clips of a stage-2 checkpoint (see the module docstring)."""
     saved = read_config(ckpt_dir)
     config = TrainConfig.from_dict(saved["train"])
     tasks = saved["tasks"]
-    robot = ClipDataset(list(config.robot), domain="robot", task=tasks)
-    split = (config.heldout_fraction, config.split_seed)
-    items = [
-        (root, r)
-        for root, r in robot.items
-        if r.variant not in config.robot_variants or is_heldout(r.id, *split)
-    ]
+    items = heldout_items(ckpt_dir)
     arrays = [
         read_clip_file(root / r.path) for root, r in tqdm(items, desc="held-out clips", disable=not progress)
     ]

@@ -74,9 +74,12 @@ class Sweep:
 
 @dataclass(frozen=True)
 class ProtocolConfig:
+    """unseen_robot_tasks: the protocol plans tasks no method may have robot training clips of."""
+
     name: str
     description: str
     sweeps: dict[str, Sweep]
+    unseen_robot_tasks: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def get_protocol(name: str | Path) -> ProtocolConfig:
     sweeps = {
         sweep: Sweep(s["by"], tuple(s["tasks"]), tuple(s["variants"])) for sweep, s in data["sweeps"].items()
     }
-    return ProtocolConfig(path.stem, data.get("description", ""), sweeps)
+    unseen = bool(data.get("unseen_robot_tasks", False))
+    return ProtocolConfig(path.stem, data.get("description", ""), sweeps, unseen)
 
 
 def planner_from_dict(data: Mapping[str, Any]) -> PlannerConfig:

@@ -60,16 +60,28 @@ def run_evaluation(
     `offline` scores the held-out robot clips of `checkpoint` with every method (`OUT/offline.json`);
     any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`),
     and resumes an interrupted run into the same `out`. Reward models run on `device` (every worker
-    process loads its own copy there).
+    process loads its own copy there). A method that trained on the clips or tasks it would be measured
+    on is refused before any work (`evaluation.leakage`).
     """
     for method, (_, path) in methods.items():
         if not Path(path).is_dir():
             raise FileNotFoundError(f"checkpoint of {method!r} ({path}) does not exist")
+    from adapt2reward.evaluation.leakage import check_unseen_clips, check_unseen_tasks
+
+    paths = {name: path for name, (_, path) in methods.items()}
+    if protocol == OFFLINE:
+        from adapt2reward.evaluation.heldout import compare_offline, heldout_items
+
+        check_unseen_clips(paths, [record for _, record in heldout_items(checkpoint)])
+    else:
+        from adapt2reward.evaluation.protocols import get_protocol
+
+        config = get_protocol(protocol)
+        if config.unseen_robot_tasks:
+            check_unseen_tasks(paths, {task for sweep in config.sweeps.values() for task in sweep.tasks})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if protocol == OFFLINE:
-        from adapt2reward.evaluation.heldout import compare_offline
-
         models = {name: load_method(kind, path, device) for name, (kind, path) in methods.items()}
         metrics = compare_offline(models, checkpoint, progress)
         (out / OFFLINE_NAME).write_text(json.dumps(metrics, indent=2) + "\n")

@@ -1,0 +1,63 @@
+"""Leak checks: no method is measured on robot clips it trained on, nor planned on tasks it saw on a robot.
+
+A checkpoint records how it was trained (`config.json` "train": its robot folders, tasks, variants and
+held-out split), so the robot clips it trained on can be listed again from the datasets' manifests, without
+loading any clip. Evaluation refuses to run when
+- a method trained on any of the held-out clips it is scored on (a baseline trained with another split
+  seed, fraction or variants than the checkpoint whose held-out clips are used would be), or
+- a protocol about tasks unseen on the robot plans a task that a method has robot training clips of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from adapt2reward.data.records import ClipRecord
+from adapt2reward.training.checkpoint import read_config
+from adapt2reward.training.run_data import load_robot_split
+
+
+class LeakError(ValueError):
+    """A method would be measured on data it trained on."""
+
+
+def trained_robot_clips(ckpt_dir: str | Path) -> list[ClipRecord]:
+    """The robot clips (success and failure) a checkpoint trained on, from its saved train config; none
+    for a checkpoint that trained on no robot clips (stage 1, Concept2Robot)."""
+    train = read_config(ckpt_dir).get("train") or {}
+    if not train.get("robot"):
+        return []
+    split = load_robot_split(
+        train["robot"],
+        train.get("tasks") or (),
+        train.get("robot_variants") or ("train",),
+        train.get("heldout_fraction", 0.2),
+        train.get("split_seed", 0),
+    )
+    return [record for _, record in split.success + split.failure]
+
+
+def check_unseen_clips(methods: Mapping[str, str | Path], heldout: Iterable[ClipRecord]) -> None:
+    """Raise LeakError naming the method and clips when a method trained on a held-out clip."""
+    ids = {record.id for record in heldout}
+    for name, path in methods.items():
+        seen = sorted(ids & {record.id for record in trained_robot_clips(path)})
+        if seen:
+            raise LeakError(
+                f"{name!r} ({path}) trained on {len(seen)} of the held-out clips it would be scored on "
+                f"(e.g. {seen[:3]}): train it with the held-out split of the evaluated checkpoint "
+                "(same robot variants, heldout_fraction and split_seed)"
+            )
+
+
+def check_unseen_tasks(methods: Mapping[str, str | Path], tasks: Iterable[str]) -> None:
+    """Raise LeakError when a method has robot training clips of any of `tasks`."""
+    targets = set(tasks)
+    for name, path in methods.items():
+        seen = sorted(targets & {record.task for record in trained_robot_clips(path)})
+        if seen:
+            raise LeakError(
+                f"{name!r} ({path}) trained on robot clips of {seen}, which this protocol plans as tasks "
+                "never seen on the robot"
+            )
