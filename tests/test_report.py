@@ -125,11 +125,13 @@ def test_report_shows_training_seeds_as_mean_and_sd(tmp_path):
 def test_paired_comparison_counts_episodes_one_method_solved():
     outcomes = {"a": [1, 1, 1, 0, 1], "b": [0, 0, 1, 0]}  # b never ran seed 4: not paired
     episodes = [
-        {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "success": bool(v)}
+        {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
+        | {"success": True}  # every episode succeeded at some step: judged that way, no difference
         for m, values in outcomes.items()
         for i, v in enumerate(values)
     ]
-    c = paired_comparison(episodes, "a", "b")
+    assert paired_comparison(episodes, "a", "b", outcome="success")["difference"] == 0
+    c = paired_comparison(episodes, "a", "b")  # success at the episode's end
     assert (c["episodes"], c["wins"], c["losses"], c["difference"]) == (4, 2, 0, 0.5)
     assert c["p_value"] == pytest.approx(0.5)  # P(X in {0, 2}), X ~ Binomial(2, 1/2)
     assert c["ci95"][0] < 0.5 < c["ci95"][1]

@@ -19,15 +19,18 @@ import numpy as np
 from scipy.stats import binomtest
 
 
-def _outcomes(episodes: Iterable[Mapping[str, Any]], method: str) -> dict[tuple[str, str, int], bool]:
-    return {
-        (e["task"], e["variant"], e["seed"]): bool(e["success"]) for e in episodes if e["method"] == method
-    }
+def _outcomes(
+    episodes: Iterable[Mapping[str, Any]], method: str, outcome: str
+) -> dict[tuple[str, str, int], bool]:
+    return {(e["task"], e["variant"], e["seed"]): bool(e[outcome]) for e in episodes if e["method"] == method}
 
 
-def paired_comparison(episodes: list[Mapping[str, Any]], a: str, b: str) -> dict[str, Any]:
-    """How method `a` compares with `b` on the episodes both ran (see the module docstring)."""
-    first, second = _outcomes(episodes, a), _outcomes(episodes, b)
+def paired_comparison(
+    episodes: list[Mapping[str, Any]], a: str, b: str, outcome: str = "final_success"
+) -> dict[str, Any]:
+    """How method `a` compares with `b` on the episodes both ran (see the module docstring); `outcome`:
+    the episode field judged, success at the last step (default) or at any step ("success")."""
+    first, second = _outcomes(episodes, a, outcome), _outcomes(episodes, b, outcome)
     shared = sorted(set(first) & set(second))
     if not shared:
         raise ValueError(f"methods {a!r} and {b!r} share no episodes")

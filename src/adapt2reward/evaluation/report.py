@@ -131,18 +131,28 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
     out.append(
         f"Preset `{summary['preset']}`: {summary['episodes_per_cell']} episodes per (task, variant), "
         f"CEM {summary['planner']['cem']['samples']} samples x {summary['planner']['cem']['iterations']} "
-        f"iterations. Success rates in %."
+        f"iterations. Success rates in %: the headline tables judge an episode by MetaWorld's success flag "
+        "at its last step (as DVD judges the final state); success at any step follows each as a secondary "
+        "table."
     )
     groups = seed_groups(methods)
     records = load_episodes(results_dir, name)
     for sweep, spec in summary["sweeps"].items():
         columns = [*spec["columns"], "average"]
-        rates = {m: {c: summary["results"][m][sweep][c]["success_rate"] for c in columns} for m in methods}
+        results = summary["results"]
+        rates = {m: {c: results[m][sweep][c]["final_success_rate"] for c in columns} for m in methods}
+        any_step = {m: {c: results[m][sweep][c]["success_rate"] for c in columns} for m in methods}
         table = _seed_table(rates, groups, columns)
         counts = summary["results"][methods[0]][sweep]
         episodes = ", ".join(f"{c}: {counts[c]['episodes']}" for c in spec["columns"])
         count_line = f"Episodes per column: {episodes}."
         out += ["", f"### {sweep}", "", markdown_table(table, columns), "", count_line]
+        out += [
+            "",
+            "Success at any step:",
+            "",
+            markdown_table(_seed_table(any_step, groups, columns), columns),
+        ]
         out += _per_run_tables(rates, groups, columns, _pct)
         key = "variant" if spec["by"] == "variant" else "task"
         out += _paired_section([r for r in records if r[key] in spec["columns"]], methods)
@@ -231,7 +241,10 @@ def _episode_plots(
             np.concatenate([e["candidate_scores"] for e in mine]),
             np.concatenate([e["candidate_successes"] for e in mine]).astype(bool),
         )
-        curves[m] = (np.array([e["reward_curve"] for e in mine]), np.array([e["success"] for e in mine]))
+        curves[m] = (
+            np.array([e["reward_curve"] for e in mine]),
+            np.array([e["final_success"] for e in mine]),
+        )
     hist = plot_score_histograms(
         scores, f"{protocol}: scores of candidate clips", results_dir / f"{protocol}-reward-hist.png"
     )
@@ -240,7 +253,8 @@ def _episode_plots(
     )
     return [
         "",
-        "Reward of candidate clips (last CEM iteration), split by MetaWorld's success flag:",
+        "Reward of candidate clips (last CEM iteration), split by MetaWorld's success flag at their last "
+        "step (runs made before 2026-11-30: at any step):",
         "",
         f"![{protocol} reward histograms]({hist.name})",
         "",
@@ -248,7 +262,7 @@ def _episode_plots(
         "within an episode, averaged over the episodes whose last CEM iteration held both outcomes "
         "(their number in brackets; 0.5 is chance): " + ", ".join(ranking) + ".",
         "",
-        "Reward of the executed episodes' prefixes over time, success vs failure episodes:",
+        "Reward of the executed episodes' prefixes over time, episodes that end in success vs the others:",
         "",
         f"![{protocol} reward curves]({curve.name})",
     ]
@@ -327,9 +341,10 @@ def build_report(results_dir: str | Path, ablation: str | Path | None = None) ->
     lines = [
         "# Evaluation report",
         "",
-        "Success = MetaWorld's own success flag raised during the executed plan. "
-        "`oracle` plans with the simulator's own success flag and dense reward, `random` with noise: "
-        "they bound what a learned reward can give the same search.",
+        "Success = MetaWorld's own success flag at the last step of the executed plan (the headline; "
+        "success at any step is the secondary table). `oracle` plans with the simulator's own success flag "
+        "and dense reward for the same criterion (runs made before 2026-11-30: for success at any step), "
+        "`random` with noise: they bound what a learned reward can give the same search.",
         "",
     ]
     if offline.is_file():

@@ -61,8 +61,9 @@ class EpisodeResult:
     success: MetaWorld's success flag was raised at some step of the executed plan (MetaWorld's own
         convention: its environments end an episode at the first success); first_success_step: when.
     final_success: the flag at the last step, the label the data engine gives a clip (stricter).
-    candidate_scores, candidate_successes: every candidate of each search's last CEM iteration, for
-        reward distributions of success vs failure clips.
+    candidate_scores, candidate_successes: every candidate of each search's last CEM iteration and
+        whether it ends in success (MetaWorld's flag at its last step), for reward distributions of
+        success vs failure clips.
     reward_curve: the reward function's score of the executed episode's prefix clips (one per kept
         frame, each prefix resampled to `num_frames`), for reward-over-time plots.
     cpu_split: CPU seconds spent simulating, rendering, scoring (the reward function) and planning.
@@ -129,7 +130,7 @@ class _Evaluator:
         )
         self.sim.set_state(self.root)
         self.calls += 1
-        self.last_successes = np.array([info["success"] for info in infos])
+        self.last_successes = np.array([info["final_success"] for info in infos])
         with self.clock.part("reward"):
             scores = self.fn(np.stack(clips), self.instruction, list(infos))
         return np.asarray(scores, dtype=np.float64)
@@ -150,6 +151,7 @@ def _info(episode: Rollout, step: int) -> dict[str, float | bool]:
         "final_reward": float(episode.rewards[step]),
         "max_reward": float(episode.rewards[: step + 1].max()),
         "success": bool(episode.successes[: step + 1].any()),
+        "final_success": bool(episode.successes[step]),
     }
 
 

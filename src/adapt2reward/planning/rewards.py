@@ -4,7 +4,8 @@ A `RewardFunction` scores N candidate clips of one instruction at once:
 `fn(clips uint8 (N, T, H, W, 3), instruction, infos) -> float array (N,)`, higher is better.
 `infos[i]` carries the simulator's own view of candidate i up to the clip's last frame (`final_reward`:
 MetaWorld's dense reward there; `max_reward`: its highest dense reward so far; `success`: whether
-MetaWorld's success flag was raised so far); only the oracle may read it. A function whose
+MetaWorld's success flag was raised so far; `final_success`: whether it is up at the last step); only the
+oracle may read it. A function whose
 `uses_frames` is False is handed clips with T = 0, so the planner skips rendering for it. A function
 with a `reseed(seed)` method is reseeded at the start of every episode. A function's `identity` (a string,
 or None when unknown) names what it computes, so an interrupted evaluation can tell which of its finished
@@ -37,24 +38,34 @@ class HasReward(Protocol):
     def reward(self, clips: Any, instructions: list[str]) -> Any: ...
 
 
-class OracleReward:
-    """The simulator's own judgement: `success_bonus` if MetaWorld's success flag was raised, plus the
-    highest dense reward reached (shaping for the search). The upper bound a perfect reward gives.
+ORACLE_CRITERIA = ("final", "any")
 
-    The dense reward at the last frame alone misleads: a pressed button springs back once the hand
-    leaves, so successful button-press plans often end with a low reward (measured: 2/8 successes with
-    the final dense reward, 7/8 with this score, at 16 samples x 3 iterations).
+
+class OracleReward:
+    """The simulator's own judgement, the upper bound a perfect reward gives, for the protocols' criterion.
+
+    criterion "final" (the default, the headline of the protocols, as DVD judges): `success_bonus` if
+    MetaWorld's success flag is up at the episode's last step, plus the dense reward there (shaping).
+    "any": the bonus if the flag was raised at any step, plus the highest dense reward reached; it plans
+    for "success at any step" (a pressed button springs back once the hand leaves, so it keeps plans that
+    press and let go: 7/8 button-press successes at any step, against 2/8 with the final dense reward
+    alone, at 16 samples x 3 iterations).
     """
 
     uses_frames = False
 
-    def __init__(self, success_bonus: float = 10.0) -> None:
-        self.success_bonus = success_bonus
-        self.identity = f"oracle(success_bonus={success_bonus})"
+    def __init__(self, success_bonus: float = 10.0, criterion: str = "final") -> None:
+        if criterion not in ORACLE_CRITERIA:
+            raise ValueError(f"criterion must be one of {ORACLE_CRITERIA}, got {criterion!r}")
+        self.success_bonus, self.criterion = success_bonus, criterion
+        self.identity = f"oracle(success_bonus={success_bonus}, criterion={criterion})"
 
     def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
+        success, shaping = (
+            ("final_success", "final_reward") if self.criterion == "final" else ("success", "max_reward")
+        )
         return np.array(
-            [self.success_bonus * info["success"] + info["max_reward"] for info in infos], dtype=np.float64
+            [self.success_bonus * info[success] + info[shaping] for info in infos], dtype=np.float64
         )
 
 
