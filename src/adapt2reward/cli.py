@@ -604,7 +604,7 @@ def evaluate(
         int | None, typer.Option(help="Episodes per task and variant (default: the preset's).")
     ] = None,
     workers: Annotated[int, typer.Option(help="Parallel episode workers.")] = 1,
-    preset: Annotated[str, typer.Option(help="quick or full.")] = "quick",
+    preset: Annotated[str, typer.Option(help="quick, full or full-20 (presets.json).")] = "quick",
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
     ] = "local",
