@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from adapt2reward.evaluation import bench_metrics as bm
 from adapt2reward.evaluation.bench_data import ClipSet, load_clip_set, read_clips
-from adapt2reward.evaluation.heldout import _score_matrix, _scores, prefix_rewards
+from adapt2reward.evaluation.heldout import instruction_scores, paired_scores, prefix_rewards
 from adapt2reward.evaluation.leakage import check_unseen_clips
 
 BENCH_JSON = "bench.json"
@@ -136,10 +136,10 @@ def score_method(model: Any, kind: str, context: Context, progress: bool = True)
     """Every score the metrics need, from one pass over the clips (the model caches frame features)."""
     clips = context.clips
     instructions = [r.instruction for r in clips.records]
-    scored = _scores(model, clips.clips, np.array(instructions, dtype=object), progress)
+    scored = paired_scores(model, clips.clips, np.array(instructions, dtype=object), progress)
     texts = list(context.instructions.values())
     matrix = (
-        _score_matrix(model, clips.clips[context.success_rows], texts, progress)
+        instruction_scores(model, clips.clips[context.success_rows], texts, progress)
         if len(context.success_rows)
         else np.zeros((0, len(texts)))
     )
@@ -154,7 +154,7 @@ def score_method(model: Any, kind: str, context: Context, progress: bool = True)
     probe_rewards = None
     if context.probes is not None and context.probes.records:
         probe_texts = np.array([r.instruction for r in context.probes.records], dtype=object)
-        probe_rewards = _scores(model, context.probes.clips, probe_texts, progress)[0]
+        probe_rewards = paired_scores(model, context.probes.clips, probe_texts, progress)[0]
     # a stage-1 model's success head never trained: its probabilities mean nothing
     probabilities = scored[1] if len(scored) == 2 and kind != "zero-shot" else None
     return Scores(scored[0], probabilities, matrix, dense, probe_rewards)

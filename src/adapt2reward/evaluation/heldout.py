@@ -98,7 +98,7 @@ def _chunks(n: int, desc: str, progress: bool, size: int = 64) -> Iterator[slice
             bar.update(min(size, n - start))
 
 
-def _scores(model: Any, clips: np.ndarray, instructions: list[str], progress: bool) -> list[np.ndarray]:
+def paired_scores(model: Any, clips: np.ndarray, instructions: list[str], progress: bool) -> list[np.ndarray]:
     """[rewards] or [rewards, success probabilities] (N,) of paired clips and instructions."""
     parts = []
     for rows in _chunks(len(clips), "scoring", progress):
@@ -112,7 +112,7 @@ def _scores(model: Any, clips: np.ndarray, instructions: list[str], progress: bo
     return [np.concatenate(column) for column in zip(*parts, strict=True)]
 
 
-def _score_matrix(model: Any, clips: np.ndarray, texts: list[str], progress: bool) -> np.ndarray:
+def instruction_scores(model: Any, clips: np.ndarray, texts: list[str], progress: bool) -> np.ndarray:
     """Rewards (N, n) of every clip for every text; one video encoding when the model can do it."""
     rows = []
     for chunk in _chunks(len(clips), "retrieval", progress):
@@ -138,7 +138,7 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet, progress: bool = True) -> 
     records, clips = heldout.records, heldout.clips
     instructions = [r.instruction for r in records]
     labels = np.asarray([r.success for r in records])
-    scored = _scores(model, clips, instructions, progress)
+    scored = paired_scores(model, clips, instructions, progress)
     rewards = scored[0]
     metrics: dict[str, Any] = {
         "clips": len(records),
@@ -156,7 +156,7 @@ def evaluate_rewards(model: Any, heldout: HeldoutSet, progress: bool = True) -> 
     tasks = list(heldout.candidates)
     if len(success_rows):
         texts = [heldout.candidates[t] for t in tasks]
-        scores = _score_matrix(model, clips[success_rows], texts, progress)
+        scores = instruction_scores(model, clips[success_rows], texts, progress)
         metrics["retrieval_accuracy"] = retrieval_accuracy(
             scores, [tasks.index(records[i].task) for i in success_rows]
         )
