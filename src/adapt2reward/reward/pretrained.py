@@ -10,14 +10,19 @@ the training data from the source checkpoint's saved train config, the metrics o
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import save_file
 
-from adapt2reward.training.checkpoint import CONFIG_FILE, MODEL_FILE, CheckpointError, load_model_weights
+from adapt2reward.training.checkpoint import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    CheckpointError,
+    load_model_weights,
+    replace_atomically,
+)
 
 if TYPE_CHECKING:
     from adapt2reward.reward.reward_model import RewardModel
@@ -25,12 +30,6 @@ if TYPE_CHECKING:
 CARD_FILE = "README.md"
 FORMAT = "adapt2reward-pretrained"
 FORMAT_VERSION = 1
-
-
-def _write(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def save_pretrained(
@@ -51,7 +50,7 @@ def save_pretrained(
     out.mkdir(parents=True, exist_ok=True)
     net = model.model
     tensors = {k: v.detach().contiguous().cpu() for k, v in net.state_dict().items()}
-    _write(out / MODEL_FILE, lambda p: save_file(tensors, str(p), metadata={"format": "pt"}))
+    replace_atomically(out / MODEL_FILE, lambda p: save_file(tensors, str(p), metadata={"format": "pt"}))
     saved = _checkpoint_config(checkpoint)
     config = {
         "model_type": "adapt2reward",
@@ -63,10 +62,10 @@ def save_pretrained(
         "num_frames": model.num_frames,
         "image_size": model.image_size,
     }
-    _write(out / CONFIG_FILE, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
+    replace_atomically(out / CONFIG_FILE, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
     metrics = _bench_row(bench, checkpoint, out, bench_method)
     card = model_card(config, saved, metrics, out.name)
-    _write(out / CARD_FILE, lambda p: p.write_text(card))
+    replace_atomically(out / CARD_FILE, lambda p: p.write_text(card))
     return out
 
 

@@ -27,7 +27,8 @@ class CheckpointError(ValueError):
     """A checkpoint folder is missing files or does not fit the model it is loaded into."""
 
 
-def _replace_atomically(path: Path, write) -> None:
+def replace_atomically(path: Path, write) -> None:
+    """`write(tmp)` a sibling file, then move it over `path`: a crash never leaves a half-written file."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
@@ -38,9 +39,9 @@ def save_model(ckpt_dir: str | Path, model: torch.nn.Module, config: dict[str, A
     ckpt_dir = Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    _replace_atomically(ckpt_dir / MODEL_FILE, lambda p: save_file(tensors, str(p)))
+    replace_atomically(ckpt_dir / MODEL_FILE, lambda p: save_file(tensors, str(p)))
     payload = {"format_version": FORMAT_VERSION, **config}
-    _replace_atomically(ckpt_dir / CONFIG_FILE, lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
+    replace_atomically(ckpt_dir / CONFIG_FILE, lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
 
 
 def read_config(ckpt_dir: str | Path) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def load_state_checked(
 def save_train_state(ckpt_dir: str | Path, state: dict[str, Any]) -> None:
     ckpt_dir = Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    _replace_atomically(ckpt_dir / STATE_FILE, lambda p: torch.save(state, p))
+    replace_atomically(ckpt_dir / STATE_FILE, lambda p: torch.save(state, p))
 
 
 def load_train_state(ckpt_dir: str | Path) -> dict[str, Any] | None:
