@@ -45,11 +45,12 @@ class OracleReward:
     """The simulator's own judgement, the upper bound a perfect reward gives, for the protocols' criterion.
 
     criterion "final" (the default, the headline of the protocols, as DVD judges): `success_bonus` if
-    MetaWorld's success flag is up at the episode's last step, plus the dense reward there (shaping).
-    "any": the bonus if the flag was raised at any step, plus the highest dense reward reached; it plans
-    for "success at any step" (a pressed button springs back once the hand leaves, so it keeps plans that
-    press and let go: 7/8 button-press successes at any step, against 2/8 with the final dense reward
-    alone, at 16 samples x 3 iterations).
+    MetaWorld's success flag is up at the episode's last step, half of it if it was raised at some step
+    (the search's way to plans that succeed and then undo it, e.g. a button pressed and let go), plus the
+    highest dense reward reached (shaping). Full search, 6 episodes each, ending in success: button-press
+    4, drawer-open 3, window-open 6; shaping by the dense reward at the last step instead: 5, 1 (4 of 20
+    in a protocol run), 6. "any": the bonus if the flag was raised at any step, plus the highest dense
+    reward reached; it keeps plans that press and let go (button-press: 2 of 6 ended pressed).
     """
 
     uses_frames = False
@@ -58,15 +59,19 @@ class OracleReward:
         if criterion not in ORACLE_CRITERIA:
             raise ValueError(f"criterion must be one of {ORACLE_CRITERIA}, got {criterion!r}")
         self.success_bonus, self.criterion = success_bonus, criterion
-        self.identity = f"oracle(success_bonus={success_bonus}, criterion={criterion})"
+        what = "bonus at the last step + half at any step" if criterion == "final" else "bonus at any step"
+        self.identity = f"oracle(success_bonus={success_bonus}, {what} + highest dense reward)"
 
     def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
-        success, shaping = (
-            ("final_success", "final_reward") if self.criterion == "final" else ("success", "max_reward")
-        )
-        return np.array(
-            [self.success_bonus * info[success] + info[shaping] for info in infos], dtype=np.float64
-        )
+        bonus = self.success_bonus
+        if self.criterion == "any":
+            scores = [bonus * info["success"] + info["max_reward"] for info in infos]
+        else:
+            scores = [
+                bonus * info["final_success"] + bonus / 2 * info["success"] + info["max_reward"]
+                for info in infos
+            ]
+        return np.asarray(scores, dtype=np.float64)
 
 
 class RandomReward:
