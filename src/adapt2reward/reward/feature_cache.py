@@ -2,9 +2,10 @@
 `CachedTextEncoder` for each distinct instruction once; both bounded (`LRUCache`).
 
 The frame encoder is nearly the whole cost of a reward (EfficientNet-Lite0: ~2.8 ms a 64 px frame on one
-core; the temporal model ~0.1 ms a clip), and the same frames come back again and again: every CEM
-candidate starts from the same first frame, the prefixes of a trajectory share their frames, a clip is
-scored against many instructions, and a rolling clip gains one new frame per step. So per-frame features
+core in PyTorch, ~1 ms in ONNX Runtime; the temporal model ~0.5 ms a clip in ONNX Runtime), and the
+same frames come back again and again: every CEM candidate starts from the same first frame, the
+prefixes of a trajectory share their frames, a clip is scored against many instructions, and a rolling
+clip gains one new frame per step. So per-frame features
 are kept in an LRU keyed by the frame's pixels (a 128-bit BLAKE2 digest of its bytes), and clip features in
 a second LRU keyed by the clip's frame digests. Only frames never seen go through the frame encoder.
 
