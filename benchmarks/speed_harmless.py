@@ -26,8 +26,8 @@ from adapt2reward.data.generate import generate
 from adapt2reward.data.generation_config import GenerationConfig
 from adapt2reward.envs.render import DETAIL_ENV
 from adapt2reward.evaluation.offline_metrics import grouped_success_auc, success_auc
+from adapt2reward.models.checkpoint import read_config
 from adapt2reward.reward.reward_model import RewardModel
-from adapt2reward.training.checkpoint import read_config
 
 LOOKS = ("train", "colors", "viewpoint", "distractors")
 SEED = 9173  # a dataset seed that no training config uses

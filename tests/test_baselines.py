@@ -16,8 +16,8 @@ from adapt2reward.baselines import (
     LIVConfig,
     load_reward,
 )
+from adapt2reward.models.checkpoint import CheckpointError
 from adapt2reward.reward.reward_model import RewardModel
-from adapt2reward.training.checkpoint import CheckpointError
 from adapt2reward.training.setup import build_model
 
 STEPS = 30

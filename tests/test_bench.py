@@ -19,8 +19,8 @@ from adapt2reward.evaluation.bench import (
 )
 from adapt2reward.evaluation.bench_data import load_clip_set
 from adapt2reward.models import Adapt2RewardModel
+from adapt2reward.models.checkpoint import CheckpointError
 from adapt2reward.reward.reward_model import RewardModel
-from adapt2reward.training.checkpoint import CheckpointError
 
 # Metric functions -------------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from adapt2reward import RewardModel
 from adapt2reward.cli import app
+from adapt2reward.models.checkpoint import CheckpointError
 from adapt2reward.training.adapt import train
-from adapt2reward.training.checkpoint import CheckpointError
 from adapt2reward.training.config import TrainConfig
 
 

@@ -299,8 +299,8 @@ def match_tasks(
         task_map,
     )
     from adapt2reward.envs.tasks import TASK_NAMES, get_task
+    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.reward.reward_model import RewardModel
-    from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         names = list(_split(tasks) or TASK_NAMES)
@@ -546,9 +546,9 @@ def score(
 ) -> None:
     """Print the reward and success probability of a video for an instruction, as one JSON object."""
     from adapt2reward.data.clip_io import ClipDecodeError, read_clip_file
+    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
     from adapt2reward.reward.reward_model import RewardModel
-    from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         model = RewardModel.load(checkpoint, resolve_device(device))
@@ -612,8 +612,8 @@ def evaluate(
 ) -> None:
     """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
     from adapt2reward.evaluation.runner import run_evaluation
+    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
-    from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         methods = _methods(checkpoint, name, baseline, model)
@@ -672,8 +672,8 @@ def bench(
     """Score rewards on labelled clips: success detection, calibration, VOC, confusion, over-reward probes."""
     from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.evaluation.bench import BenchSettings, run_bench
+    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
-    from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         methods = {}
@@ -750,9 +750,9 @@ def serve(
     device: Device = "cpu",
 ) -> None:
     """Serve rewards over HTTP (POST /score, GET /health); the bearer token comes from $A2R_SERVE_TOKEN."""
+    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
     from adapt2reward.serving.server import serve as run
-    from adapt2reward.training.checkpoint import CheckpointError
 
     try:
         run(

@@ -11,9 +11,9 @@ from torch import Tensor, nn
 
 from adapt2reward.data.transforms import to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
+from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
 from adapt2reward.reward.reward_model import Clips, check_instructions
-from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 
 KIND_KEY = "baseline"  # config.json key naming a baseline checkpoint's kind
 

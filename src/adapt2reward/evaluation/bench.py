@@ -65,7 +65,7 @@ class Scores:
 def method_kind(path: str | Path) -> str:
     """`zero-shot` for a stage-1 checkpoint, else what `a2r eval` reads from the checkpoint."""
     from adapt2reward.evaluation.runner import checkpoint_kind
-    from adapt2reward.training.checkpoint import CheckpointError, read_config
+    from adapt2reward.models.checkpoint import CheckpointError, read_config
 
     kind = checkpoint_kind(path)
     try:

@@ -14,7 +14,7 @@ from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.evaluation.heldout import heldout_items
-from adapt2reward.training.checkpoint import read_config
+from adapt2reward.models.checkpoint import read_config
 
 
 @dataclass(frozen=True)

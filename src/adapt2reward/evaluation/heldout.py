@@ -29,7 +29,7 @@ from adapt2reward.evaluation.offline_metrics import (
     retrieval_accuracy,
     success_auc,
 )
-from adapt2reward.training.checkpoint import read_config
+from adapt2reward.models.checkpoint import read_config
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.splits import is_heldout
 from adapt2reward.training.task_catalog import canonical_instructions

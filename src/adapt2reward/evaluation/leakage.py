@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.training.checkpoint import read_config
+from adapt2reward.models.checkpoint import read_config
 from adapt2reward.training.run_data import load_robot_split
 
 

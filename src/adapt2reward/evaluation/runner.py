@@ -27,7 +27,7 @@ def load_method(kind: str, path: str | Path, device: str = "cpu") -> Any:
 def checkpoint_kind(path: str | Path) -> str:
     """`adapt2reward`, or the baseline kind a trained baseline's `config.json` records."""
     from adapt2reward.baselines.reward import KIND_KEY
-    from adapt2reward.training.checkpoint import CONFIG_FILE, read_config
+    from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
 
     if not (Path(path) / CONFIG_FILE).is_file():
         return "adapt2reward"  # loading reports what is missing

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from safetensors.torch import save_file
 
-from adapt2reward.training.checkpoint import (
+from adapt2reward.models.checkpoint import (
     CONFIG_FILE,
     MODEL_FILE,
     CheckpointError,
@@ -90,7 +90,7 @@ def from_pretrained(folder: str | Path, device: str | torch.device = "cpu") -> R
 def _checkpoint_config(checkpoint: str | Path | None) -> dict[str, Any]:
     if checkpoint is None:
         return {}
-    from adapt2reward.training.checkpoint import read_config
+    from adapt2reward.models.checkpoint import read_config
 
     return read_config(checkpoint)
 

@@ -1,9 +1,11 @@
 """`RewardModel`: score `(video, instruction)` pairs with a trained checkpoint, without gradients.
 
-The reward is the cosine similarity of the clip's and the instruction's features (the paper's reward);
-`success_probability` passes it through the learned success head. `dense_rewards` scores every prefix
-of a trajectory, for planning and RL. Every distinct frame is encoded once and reused by every clip,
-prefix and instruction that holds it (`CachedVideoEncoder`); instruction features are cached too.
+The reward is the cosine similarity of the clip's and the instruction's features (the paper's reward),
+or a relative score against reference instructions when the checkpoint or caller says so
+(`adapt2reward.reward.scoring`). `success_probability` passes the cosine through the learned success
+head. `dense_rewards` scores every prefix of a trajectory, for planning and RL. Every distinct frame
+is encoded once and reused by every clip, prefix and instruction that holds it
+(`CachedVideoEncoder`); instruction features are cached too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import torch
 
 from adapt2reward.data.transforms import frame_indices, to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
+from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config
 from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
-from adapt2reward.training.checkpoint import CheckpointError, load_model_weights, read_config
+from adapt2reward.reward.scoring import Scorer, ScoringConfig
 
 Clips = np.ndarray | torch.Tensor
 
@@ -28,10 +31,15 @@ class RewardModel:
 
     runtime: what runs the video tower, "auto" (ONNX Runtime on the CPU), "torch", "onnxruntime" or
         "openvino" (see `adapt2reward.models.inference_runtime`).
+    scoring: how the reward is read from the features; the paper's cosine when None.
     """
 
     def __init__(
-        self, model: Adapt2RewardModel, device: str | torch.device = "cpu", runtime: str = "auto"
+        self,
+        model: Adapt2RewardModel,
+        device: str | torch.device = "cpu",
+        runtime: str = "auto",
+        scoring: ScoringConfig | None = None,
     ) -> None:
         self.model = model.to(device).eval()
         self.device = torch.device(device)
@@ -39,12 +47,22 @@ class RewardModel:
         self.num_frames, self.image_size = backbone.num_frames, backbone.image_size
         self.encoder = CachedVideoEncoder(self.model, runtime)
         self.text_features = CachedTextEncoder(self.model)  # instructions -> normalised features (n, D)
+        self.scoring = scoring or ScoringConfig()
+        self.scorer = Scorer(self.scoring, self.text_features, float(self.model.logit_scale()))
 
     @classmethod
     def load(
-        cls, ckpt_dir: str | Path, device: str | torch.device = "cpu", runtime: str = "auto"
+        cls,
+        ckpt_dir: str | Path,
+        device: str | torch.device = "cpu",
+        runtime: str = "auto",
+        scoring: ScoringConfig | None = None,
     ) -> RewardModel:
-        """Load a checkpoint folder written by `a2r pretrain` or `a2r train`."""
+        """Load a checkpoint folder written by `a2r pretrain` or `a2r train`.
+
+        The reward is scored as `scoring` says, else as the checkpoint's config.json records under
+        "scoring", else by the paper's cosine.
+        """
         config = read_config(ckpt_dir)
         if "model" not in config:
             raise CheckpointError(
@@ -54,9 +72,14 @@ class RewardModel:
             model_config = ModelConfig.from_dict(config["model"])
         except (TypeError, ValueError) as e:
             raise CheckpointError(f"{ckpt_dir}/config.json holds an invalid model config: {e}") from e
+        if scoring is None and "scoring" in config:
+            try:
+                scoring = ScoringConfig.from_dict(config["scoring"])
+            except (TypeError, ValueError) as e:
+                raise CheckpointError(f"{ckpt_dir}/config.json: invalid 'scoring' section: {e}") from e
         model = Adapt2RewardModel(model_config)
         load_model_weights(ckpt_dir, model)
-        return cls(model, device, runtime)
+        return cls(model, device, runtime, scoring)
 
     def save_pretrained(
         self,
@@ -87,12 +110,13 @@ class RewardModel:
     def scores(self, clips: Clips, instructions: str | Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """(reward, success probability), each (B,), from one encoding of the clips."""
         video = self.video_features(clips)
-        text = self.text_features(check_instructions(instructions, len(video)))
-        reward = (video * text).sum(-1)
+        instructions = check_instructions(instructions, len(video))
+        reward = self.scorer(video, instructions)
+        text = self.text_features(instructions)
         return reward.cpu(), torch.sigmoid(self.model.success_logit(video, text)).cpu()
 
     def reward(self, clips: Clips, instructions: str | Sequence[str]) -> torch.Tensor:
-        """Cosine similarity (B,) of each clip (B, T, H, W, 3) uint8 with its instruction."""
+        """Reward (B,) of each clip (B, T, H, W, 3) uint8 with its instruction (cosine by default)."""
         return self.scores(clips, instructions)[0]
 
     def success_probability(self, clips: Clips, instructions: str | Sequence[str]) -> torch.Tensor:
@@ -103,7 +127,8 @@ class RewardModel:
     def score_matrix(self, clips: Clips, instructions: Sequence[str]) -> torch.Tensor:
         """Rewards (B, n) of every clip against every instruction (for retrieval)."""
         video = self.video_features(clips)
-        return (video @ self.text_features(check_instructions(instructions, len(instructions))).T).cpu()
+        columns = check_instructions(instructions, len(instructions))
+        return torch.stack([self.scorer(video, [text] * len(video)) for text in columns], dim=1).cpu()
 
     @torch.no_grad()
     def dense_rewards(self, trajectory: Clips, instruction: str, min_frames: int = 1) -> torch.Tensor:
@@ -121,8 +146,7 @@ class RewardModel:
         lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
         index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))
         video = self.encoder.from_frame_features(per_frame[index])
-        text = self.text_features(check_instructions(instruction, 1))
-        return (video @ text[0]).cpu()
+        return self.scorer(video, check_instructions(instruction, n)).cpu()
 
     def describe(self) -> dict[str, Any]:
         return {"num_frames": self.num_frames, "image_size": self.image_size, "tasks": self.model.task_names}

@@ -15,6 +15,7 @@ from torch import Tensor
 class KMeansResult:
     labels: Tensor  # (n,) long, in 0..k-1
     centroids: Tensor  # (k, D), L2-normalised
+    objective: float  # sum of each point's cosine similarity to its centroid (higher is better)
 
     @property
     def k(self) -> int:
@@ -34,35 +35,59 @@ def _plus_plus_init(x: Tensor, k: int, gen: torch.Generator) -> Tensor:
     return x[idx].clone()
 
 
-def spherical_kmeans(features: Tensor, k: int, iters: int = 50, seed: int = 0) -> KMeansResult:
-    """Cluster L2-normalised features by cosine similarity.
+def _fill_empty(x: Tensor, labels: Tensor, centroids: Tensor) -> Tensor:
+    """Give each empty cluster its own point: the one farthest from its centroid, among clusters that can
+    spare one. With at least k points (n >= k holds in `spherical_kmeans`) no cluster stays empty."""
+    k = len(centroids)
+    counts = torch.bincount(labels, minlength=k)
+    empty = torch.flatnonzero(counts == 0).tolist()
+    if not empty:
+        return labels
+    labels = labels.clone()
+    fit = (x * centroids[labels]).sum(dim=1)
+    candidates = iter(torch.argsort(fit, stable=True).tolist())  # farthest first
+    for c in empty:
+        i = next(i for i in candidates if counts[labels[i]] > 1)
+        counts[labels[i]] -= 1
+        labels[i], counts[c] = c, 1
+    return labels
 
-    With fewer points than k, k becomes n (each point its own cluster). An empty cluster is re-seeded at
-    the point farthest from its centroid.
+
+def _lloyd(x: Tensor, centroids: Tensor, iters: int) -> KMeansResult:
+    """Alternate assignment and centroid updates from `centroids` until the labels stop changing."""
+    labels = torch.full((len(x),), -1, dtype=torch.long)
+    for _ in range(iters):
+        new_labels = _fill_empty(x, (x @ centroids.T).argmax(dim=1), centroids)
+        centroids = F.normalize(torch.zeros_like(centroids).index_add_(0, new_labels, x), dim=-1)
+        if torch.equal(new_labels, labels):
+            break
+        labels = new_labels
+    objective = float((x * centroids[labels]).sum())
+    return KMeansResult(labels=labels, centroids=centroids, objective=objective)
+
+
+def spherical_kmeans(
+    features: Tensor, k: int, iters: int = 50, seed: int = 0, restarts: int = 4
+) -> KMeansResult:
+    """Cluster L2-normalised features by cosine similarity; the best of `restarts` k-means++ starts.
+
+    The best run maximises the spherical objective (sum of cosine similarities to the assigned centroid);
+    the starts are drawn one after another from one generator seeded with `seed`, so the result is
+    deterministic and the first start is the one a single-start run uses. With fewer points than k, k
+    becomes n (each point its own cluster). An empty cluster is re-seeded at a point far from its centroid,
+    a different point for each cluster that empties.
     """
     if features.dim() != 2 or len(features) == 0:
         raise ValueError(f"features must be a non-empty (n, D) tensor, got shape {tuple(features.shape)}")
     if k < 1:
         raise ValueError(f"k={k}: must be >= 1")
+    if restarts < 1:
+        raise ValueError(f"restarts={restarts}: must be >= 1")
     x = F.normalize(features.detach().float(), dim=-1)
     k = min(k, len(x))
     gen = torch.Generator().manual_seed(seed)
-    centroids = _plus_plus_init(x, k, gen)
-    labels = torch.full((len(x),), -1, dtype=torch.long)
-    for _ in range(iters):
-        sims = x @ centroids.T
-        new_labels = sims.argmax(dim=1)
-        for c in range(k):
-            members = new_labels == c
-            if not members.any():
-                far = int((sims.max(dim=1).values).argmin())
-                new_labels[far] = c
-                members = new_labels == c
-            centroids[c] = F.normalize(x[members].sum(0), dim=0)
-        if torch.equal(new_labels, labels):
-            break
-        labels = new_labels
-    return KMeansResult(labels=labels, centroids=centroids)
+    runs = [_lloyd(x, _plus_plus_init(x, k, gen), iters) for _ in range(restarts)]
+    return max(runs, key=lambda run: run.objective)  # the first of equals: a tie keeps the earlier start
 
 
 def match_labels(prev_centroids: Tensor, new_centroids: Tensor) -> Tensor:
@@ -83,7 +108,9 @@ def match_labels(prev_centroids: Tensor, new_centroids: Tensor) -> Tensor:
     return torch.as_tensor(perm, dtype=torch.long)
 
 
-def choose_k_by_silhouette(features: Tensor, k_range: Sequence[int] = (1, 2, 3, 4, 5), seed: int = 0) -> int:
+def choose_k_by_silhouette(
+    features: Tensor, k_range: Sequence[int] = (1, 2, 3, 4, 5), seed: int = 0, restarts: int = 4
+) -> int:
     """The K of `k_range` with the best cosine silhouette (beyond the paper).
 
     K=1 has no silhouette; it is chosen when no K>=2 reaches a silhouette of 0.25 (no clear structure).
@@ -95,7 +122,7 @@ def choose_k_by_silhouette(features: Tensor, k_range: Sequence[int] = (1, 2, 3, 
     for k in k_range:
         if k < 2 or k >= len(x):
             continue
-        labels = spherical_kmeans(x, k, seed=seed).labels.numpy()
+        labels = spherical_kmeans(x, k, seed=seed, restarts=restarts).labels.numpy()
         if len(set(labels.tolist())) < 2:
             continue
         score = silhouette_score(x.numpy(), labels, metric="cosine")

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig, PromptConfig
-from adapt2reward.training.checkpoint import (
+from adapt2reward.models.checkpoint import (
     MODEL_FILE,
     CheckpointError,
     load_state_checked,
