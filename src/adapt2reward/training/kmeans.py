@@ -40,7 +40,7 @@ def _fill_empty(x: Tensor, labels: Tensor, centroids: Tensor) -> Tensor:
     spare one. With at least k points (n >= k holds in `spherical_kmeans`) no cluster stays empty."""
     k = len(centroids)
     counts = torch.bincount(labels, minlength=k)
-    empty = torch.flatnonzero(counts == 0).tolist()
+    empty = (counts == 0).nonzero().flatten().tolist()
     if not empty:
         return labels
     labels = labels.clone()
