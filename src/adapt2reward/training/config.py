@@ -57,6 +57,8 @@ class TrainConfig(JsonConfig):
         `ablation`: "full" (CDC + VLC + fVLC + BCE), "no-failure" (no failure clips: CDC + VLC),
         "bce-only" (failure clips through BCE only, no failure prompts). `num_modes` K (1 to 5) per
         task; `choose_k`: "fixed" or "silhouette" (K per task from the data, up to `num_modes`).
+        `kmeans_restarts`: k-means++ starts of each failure re-clustering, the best kept (runs made before
+        this field clustered from a single start: set 1 to redo them).
         `prompt_length`: L_p vectors per prompt. `failure_sources`: which failure clips to use.
     Batches
         B_h, B_r, B_f clips per batch: `batch_human`, `batch_success`, `batch_failure`.
@@ -79,6 +81,7 @@ class TrainConfig(JsonConfig):
     ablation: str = "full"
     num_modes: int = 3
     choose_k: str = "fixed"
+    kmeans_restarts: int = 4
     prompt_length: int = 4
     failure_sources: tuple[str, ...] = FAILURE_SOURCES
     batch_human: int = 8
@@ -113,7 +116,14 @@ class TrainConfig(JsonConfig):
         if unknown:
             raise ValueError(f"unknown loss weights {unknown}: use cdc, vlc, fvlc, bce")
         check_positive(
-            self, "batch_success", "epochs", "steps_per_epoch", "lr", "prompt_length", "save_every"
+            self,
+            "batch_success",
+            "epochs",
+            "steps_per_epoch",
+            "lr",
+            "prompt_length",
+            "save_every",
+            "kmeans_restarts",
         )
 
     @property

@@ -36,10 +36,13 @@ def cluster_failures(
     previous: FailureModes | None = None,
     choose_k: bool = False,
     seed: int = 0,
+    restarts: int = 4,
 ) -> tuple[FailureModes, dict[int, int]]:
     """Cluster each task's failure features (n, D) into modes; returns the modes and K chosen per task.
 
     With `choose_k`, K per task is picked by silhouette score within 1..num_modes (beyond the paper).
+    Each clustering keeps the best of `restarts` k-means++ starts. With `previous`, a task clustered
+    into as many modes as before gets its modes renumbered to match the previous centroids.
     """
     labels = np.zeros(len(task_index), dtype=np.int64)
     centroids: dict[int, torch.Tensor] = {}
@@ -47,8 +50,12 @@ def cluster_failures(
     for task in np.unique(task_index):
         rows = np.flatnonzero(task_index == task)
         x = features[rows]
-        k = choose_k_by_silhouette(x, range(1, num_modes + 1), seed=seed) if choose_k else num_modes
-        result = spherical_kmeans(x, k, seed=seed)
+        k = (
+            choose_k_by_silhouette(x, range(1, num_modes + 1), seed=seed, restarts=restarts)
+            if choose_k
+            else num_modes
+        )
+        result = spherical_kmeans(x, k, seed=seed, restarts=restarts)
         task_labels, task_centroids = result.labels, result.centroids
         old = previous.centroids.get(int(task)) if previous is not None else None
         if old is not None and len(old) == len(task_centroids):  # same K: keep each prompt on its mode
