@@ -1,0 +1,193 @@
+"""A bank of the planner's own candidates, labelled by the simulator, to validate rewards offline.
+
+`build` plans validation episodes (seeds the reported protocols never use) of the target tasks with the
+full-20 planner twice, once guided by the oracle (its candidates drift towards success) and once by
+noise, and stores every distinct candidate clip with MetaWorld's labels (success at the last step, at
+any step, highest dense reward). `score` scores the bank with reward models and writes the candidate
+ROC AUC against success at the last step: per episode (the planner's view, averaged over episodes
+with both labels) and pooled per task.
+
+    python benchmarks/candidate_bank.py build --out data/candidates --tasks drawer-open,faucet-close,window-open
+    python benchmarks/candidate_bank.py score --bank data/candidates --out results/x.json \\
+        --model "a2r=checkpoints/adapt2reward-human6" --model "a2r relative=checkpoints/...:relative"
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from tqdm import tqdm
+
+VALIDATION_SEED = 1000  # reported tables use episode seeds 0-19
+LABELS = ("final_success", "success", "max_reward")
+
+
+class RecordingReward:
+    """Scores with `inner` and keeps every distinct candidate clip with the simulator's labels."""
+
+    uses_frames = True
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.identity = inner, f"recording({inner.identity})"
+        self.clips: list[np.ndarray] = []
+        self.infos: list[dict[str, Any]] = []
+        self.seen: set[bytes] = set()
+
+    def reseed(self, seed: int) -> None:
+        if hasattr(self.inner, "reseed"):
+            self.inner.reseed(seed)
+
+    def __call__(self, clips: np.ndarray, instruction: str, infos: list[dict[str, Any]]) -> np.ndarray:
+        for clip, info in zip(clips, infos, strict=True):
+            key = hashlib.blake2b(clip.tobytes(), digest_size=16).digest()
+            if key not in self.seen:
+                self.seen.add(key)
+                self.clips.append(clip)
+                self.infos.append(info)
+        return self.inner(clips, instruction, infos)
+
+
+def build(out: Path, tasks: list[str], episodes: int) -> None:
+    from adapt2reward.envs.simulator import TaskEnv
+    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.evaluation.protocols import get_preset
+    from adapt2reward.planning.episode import run_episode
+    from adapt2reward.planning.rewards import OracleReward, RandomReward
+
+    planner = get_preset("full-20").planner
+    out.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        path = out / f"{task}.npz"
+        if path.exists():
+            continue
+        sim = TaskEnv(task, "robot", "train", VALIDATION_SEED)
+        instruction = get_task(task).instructions[0]
+        clips, labels, episode_ids = [], {k: [] for k in LABELS}, []
+        for e in tqdm(range(episodes), desc=task):
+            seed = VALIDATION_SEED + e
+            recorder = None
+            for guide in (OracleReward(), RandomReward()):
+                recorder = RecordingReward(guide)
+                sim.reset(seed, domain="robot", variant="train")
+                run_episode(sim, recorder, instruction, planner, seed)
+                clips.extend(recorder.clips)
+                for k in LABELS:
+                    labels[k].extend(info[k] for info in recorder.infos)
+                episode_ids.extend([seed] * len(recorder.clips))
+        tmp = out / f"{task}.tmp.npz"
+        np.savez_compressed(
+            tmp,
+            clips=np.stack(clips),
+            episode=np.asarray(episode_ids),
+            instruction=np.asarray(instruction),
+            **{k: np.asarray(v) for k, v in labels.items()},
+        )
+        tmp.rename(path)
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else None
+
+
+def _load(spec: str) -> tuple[str, Any]:
+    """NAME=PATH[:relative] -> (name, reward model)."""
+    from adapt2reward.evaluation.runner import checkpoint_kind, load_method
+    from adapt2reward.reward.reward_model import RewardModel
+
+    name, target = spec.rsplit("=", 1)
+    path, _, scoring = target.partition(":")
+    kind = checkpoint_kind(path)
+    if kind != "adapt2reward":
+        return name, load_method(kind, path)
+    return name, RewardModel.load(path, scoring=reference_scoring(path) if scoring == "relative" else None)
+
+
+def reference_scoring(path: str | Path) -> Any:
+    """Relative scoring against every task the checkpoint trained on (robot or human) and their opposites."""
+    from adapt2reward.envs.tasks import TASK_NAMES, get_task
+    from adapt2reward.reward.scoring import ScoringConfig
+    from adapt2reward.training.checkpoint import read_config
+
+    train = read_config(path)["train"]
+    tasks = list(dict.fromkeys([*train["tasks"], *(train.get("human_tasks") or TASK_NAMES)]))
+    tasks += [get_task(t).opposite for t in tasks if get_task(t).opposite]
+    tasks = list(dict.fromkeys(tasks))
+    return ScoringConfig(
+        "relative",
+        reference={t: get_task(t).instructions[0] for t in tasks},
+        phrasings={t: tuple(get_task(t).instructions) for t in tasks},
+    )
+
+
+def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
+    import torch
+
+    results: dict[str, Any] = {"bank": str(bank), "models": {}}
+    files = sorted(bank.glob("*.npz"))
+    for spec in specs:
+        name, model = _load(spec)
+        started = time.perf_counter()
+        per_task = {}
+        for file in files:
+            data = np.load(file)
+            instruction = str(data["instruction"])
+            clips, final = data["clips"], data["final_success"].astype(int)
+            with torch.inference_mode():
+                scores = np.concatenate(
+                    [
+                        np.asarray(model.reward(clips[i : i + 64], [instruction] * len(clips[i : i + 64])))
+                        for i in range(0, len(clips), 64)
+                    ]
+                )
+            episodes = [
+                _auc(final[data["episode"] == e], scores[data["episode"] == e])
+                for e in np.unique(data["episode"])
+            ]
+            episodes = [a for a in episodes if a is not None]
+            per_task[file.stem] = {
+                "pooled_auc": _auc(final, scores),
+                "episode_auc": float(np.mean(episodes)) if episodes else None,
+                "episodes_with_both": len(episodes),
+                "clips": len(clips),
+                "successes": int(final.sum()),
+            }
+        values = [t["episode_auc"] for t in per_task.values() if t["episode_auc"] is not None]
+        results["models"][name] = {
+            "spec": spec,
+            "tasks": per_task,
+            "mean_episode_auc": float(np.mean(values)) if values else None,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        print(name, json.dumps({t: round(v["episode_auc"] or -1, 3) for t, v in per_task.items()}))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--tasks", default="drawer-open,faucet-close,window-open")
+    b.add_argument("--episodes", type=int, default=6)
+    s = sub.add_parser("score")
+    s.add_argument("--bank", type=Path, required=True)
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--model", action="append", required=True)
+    args = parser.parse_args()
+    if args.command == "build":
+        build(args.out, args.tasks.split(","), args.episodes)
+    else:
+        score(args.bank, args.model, args.out)
+
+
+if __name__ == "__main__":
+    main()
