@@ -48,7 +48,7 @@ class RewardModel:
         self.encoder = CachedVideoEncoder(self.model, runtime)
         self.text_features = CachedTextEncoder(self.model)  # instructions -> normalised features (n, D)
         self.scoring = scoring or ScoringConfig()
-        self.scorer = Scorer(self.scoring, self.text_features, float(self.model.logit_scale()))
+        self.scorer = Scorer(self.scoring, self.text_features, float(self.model.logit_scale().detach()))
 
     @classmethod
     def load(
