@@ -145,18 +145,27 @@ class Adapt2RewardModel(FrozenEvalMixin):
             raise ValueError(f"unknown task in {list(tasks)}; training tasks are {self.task_names}") from e
         return torch.tensor(idx, dtype=torch.long)
 
-    def encode_failure_texts(self, tasks: Sequence[str | int] | None = None) -> Tensor:
-        """(n, K_max, D): each task's canonical instruction with prompt P[T, k] inserted, for every mode k.
+    def encode_failure_texts(
+        self, tasks: Sequence[str | int] | None = None, instructions: Sequence[str] | None = None
+    ) -> Tensor:
+        """(n, K_max, D): each task's instruction with prompt P[T, k] inserted, for every mode k.
 
+        `instructions`: the wording of each task's text (default: its canonical instruction). Training
+        passes the wording its success text has in the batch, so that a failure text differs from the
+        success text it is contrasted with by the prompt alone, not by a wording the model could learn.
         Modes a task does not use are computed too; `failure_mode_mask` says which are valid.
         """
         if self.prompts is None:
             raise ValueError("the model has no failure prompts (PromptConfig.tasks is empty)")
         idx = self.task_indices(tasks)
+        if instructions is None:
+            instructions = [self.config.prompts.tasks[self.task_names[i]] for i in idx.tolist()]
+        if len(instructions) != len(idx):
+            raise ValueError(f"{len(instructions)} instructions for {len(idx)} tasks")
         k = self.prompts.max_modes
-        instructions = [self.config.prompts.tasks[self.task_names[i]] for i in idx.tolist() for _ in range(k)]
+        repeated = [text for text in instructions for _ in range(k)]
         prompts = self.prompts.prompts[idx.to(self.device)].flatten(0, 1)
-        return self.encode_text(instructions, prompts).view(len(idx), k, -1)
+        return self.encode_text(repeated, prompts).view(len(idx), k, -1)
 
     def failure_mode_mask(self, tasks: Sequence[str | int] | None = None) -> Tensor:
         """(n, K_max) bool: which failure modes each task uses."""
