@@ -19,12 +19,13 @@ import numpy as np
 import torch
 from speed_results import record
 
-from adapt2reward.envs import TaskEnv, get_task
+from adapt2reward.envs import TaskEnv
 from adapt2reward.evaluation.protocols import get_preset
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.planning import ModelReward, OracleReward, RandomReward, run_episode
 from adapt2reward.planning.timing import PARTS
 from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.tasks import get_task
 
 TASKS = ("drawer-close", "faucet-open", "button-press")
 
@@ -46,7 +47,7 @@ def main() -> None:
     splits: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
     for task in TASKS:
         sim = TaskEnv(task, "robot", "train", 0)
-        instruction = get_task(task).instructions[0]
+        instruction = get_task(task).instruction
         for seed in range(args.episodes):
             for name, fn in methods.items():
                 sim.reset(seed, domain="robot", variant="train")

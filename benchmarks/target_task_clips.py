@@ -21,9 +21,9 @@ import torch
 from tqdm import tqdm
 
 from adapt2reward.envs.rollout import ClipSpec, record_clip
-from adapt2reward.envs.tasks import get_task
 from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.evaluation.runner import checkpoint_kind, load_method
+from adapt2reward.tasks import get_task
 
 TARGETS = ("drawer-open", "faucet-close", "window-open")
 BEHAVIOURS = ("expert", "near_success", "random")
@@ -60,7 +60,7 @@ def main() -> None:
         model = load_method(kind, path)
         auc[name] = {}
         for task, (clips, labels) in by_task.items():
-            rewards = torch.as_tensor(model.reward(clips, [get_task(task).instructions[0]] * len(clips)))
+            rewards = torch.as_tensor(model.reward(clips, [get_task(task).instruction] * len(clips)))
             auc[name][task] = success_auc(rewards.numpy(), labels)
     result = {
         "clips_per_task": {t: int(len(labels)) for t, (_, labels) in by_task.items()},

@@ -20,8 +20,8 @@ from stable_baselines3 import SAC
 
 from adapt2reward.envs.gym_env import make_env
 from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
-from adapt2reward.envs.tasks import get_task
 from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.tasks import get_task
 
 REWARDS = ("learned", "sparse", "dense")
 EVAL_SEED = 10_000  # evaluation episodes use seeds from here on, never seen in training
@@ -44,7 +44,7 @@ def make_training_env(
     if reward_model is None:
         raise ValueError("the learned reward needs a reward model")
     env = make_env(task, seed, render_size=reward_model.image_size)
-    instruction = get_task(task).instructions[0]
+    instruction = get_task(task).instruction
     return LearnedRewardWrapper(env, reward_model, instruction, frame_every=frame_every, scale=scale)
 
 

@@ -298,9 +298,9 @@ def match_tasks(
         read_templates,
         task_map,
     )
-    from adapt2reward.envs.tasks import TASK_NAMES, get_task
     from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.reward.reward_model import RewardModel
+    from adapt2reward.tasks import TASK_NAMES, get_task
 
     try:
         names = list(_split(tasks) or TASK_NAMES)

@@ -126,7 +126,7 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
 
 def _instruction(task: str, seed: int) -> str:
     """The paraphrase a clip is given: one of the task's instructions, chosen by the clip's seed."""
-    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.tasks import get_task
 
     instructions = get_task(task).instructions
     return instructions[seed % len(instructions)]

@@ -37,8 +37,8 @@ class GenerationConfig(JsonConfig):
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from adapt2reward.envs.tasks import get_task
         from adapt2reward.envs.variants import get_variant
+        from adapt2reward.tasks import get_task
 
         for domain in self.domains:
             if domain not in ("robot", "human"):
@@ -62,6 +62,6 @@ class GenerationConfig(JsonConfig):
 
     @property
     def all_human_tasks(self) -> tuple[str, ...]:
-        from adapt2reward.envs.tasks import TASK_NAMES
+        from adapt2reward.tasks import TASK_NAMES
 
         return self.human_tasks if self.human_tasks is not None else TASK_NAMES

@@ -6,7 +6,7 @@ os.environ.setdefault("MUJOCO_GL", "osmesa")  # before mujoco is imported: headl
 
 from adapt2reward.envs.rollout import ClipSpec, RecordedClip, record_clip  # noqa: E402
 from adapt2reward.envs.simulator import SimState, StepResult, TaskEnv  # noqa: E402
-from adapt2reward.envs.tasks import TASK_NAMES, TaskSpec, get_task  # noqa: E402
+from adapt2reward.envs.tasks import SIM_TASKS, SimTask, sim_task  # noqa: E402
 from adapt2reward.envs.variants import (  # noqa: E402
     PRESETS,
     VariantConfig,
@@ -17,17 +17,17 @@ from adapt2reward.envs.variants import (  # noqa: E402
 
 __all__ = [
     "PRESETS",
-    "TASK_NAMES",
+    "SIM_TASKS",
     "ClipSpec",
     "RecordedClip",
     "SimState",
+    "SimTask",
     "StepResult",
     "TaskEnv",
-    "TaskSpec",
     "VariantConfig",
     "distractor_sweep",
-    "get_task",
     "get_variant",
     "record_clip",
+    "sim_task",
     "viewpoint_sweep",
 ]

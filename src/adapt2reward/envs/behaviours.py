@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from adapt2reward.envs.tasks import TaskSpec
+from adapt2reward.envs.tasks import SimTask
 
 NEAR_SUCCESS_MODES = ("stop_short", "release_early", "overshoot", "wrong_way", "bounce_back")
 # Modes that switch at a random fraction of `t_success`; the others switch at the first success.
@@ -31,7 +31,7 @@ class Behaviour(Protocol):
     def act(self, obs: np.ndarray, succeeded: bool) -> np.ndarray: ...
 
 
-def _scripted_policy(task: TaskSpec):
+def _scripted_policy(task: SimTask):
     from metaworld.policies import ENV_POLICY_MAP
 
     return ENV_POLICY_MAP[task.env_id]()
@@ -53,7 +53,7 @@ class Expert:
     success (`_hold`) measured to undo successes (drawer-open, push).
     """
 
-    def __init__(self, task: TaskSpec, rng: np.random.Generator, noise: float = 0.1) -> None:
+    def __init__(self, task: SimTask, rng: np.random.Generator, noise: float = 0.1) -> None:
         self._policy = _scripted_policy(task)
         self._rng = rng
         self._noise = noise
@@ -75,7 +75,7 @@ class Expert:
 class HumanStyle:
     """A human-like take on the expert: detour through a waypoint, slower, with correlated jitter."""
 
-    def __init__(self, task: TaskSpec, rng: np.random.Generator) -> None:
+    def __init__(self, task: SimTask, rng: np.random.Generator) -> None:
         self._expert = Expert(task, rng, noise=0.0)
         self._rng = rng
         self._speed = rng.uniform(0.65, 0.9)

@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 
 from adapt2reward.envs.simulator import TaskEnv
-from adapt2reward.envs.tasks import get_task
+from adapt2reward.envs.tasks import sim_task
 
 REWARD_TYPES = ("dense", "sparse")
 
@@ -43,7 +43,7 @@ class TaskGymEnv(gym.Env[np.ndarray, np.ndarray]):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.task = TaskEnv(task, domain, variant)
-        self.max_episode_steps = max_episode_steps or get_task(task).episode_steps
+        self.max_episode_steps = max_episode_steps or sim_task(task).episode_steps
         if not 1 <= self.max_episode_steps <= self.task.max_steps:
             raise ValueError(
                 f"max_episode_steps must lie in 1..{self.task.max_steps}, got {max_episode_steps}"

@@ -17,7 +17,7 @@ from adapt2reward.envs.behaviours import (
     RandomWaypoints,
 )
 from adapt2reward.envs.simulator import TaskEnv
-from adapt2reward.envs.tasks import TaskSpec, get_task
+from adapt2reward.envs.tasks import SimTask, sim_task
 from adapt2reward.envs.variants import get_variant
 
 RANDOM_BEHAVIOURS = ("random_actions", "random_waypoints")
@@ -50,7 +50,7 @@ class ClipSpec:
     episode_steps: int | None = None
 
     def __post_init__(self) -> None:
-        get_task(self.task)
+        sim_task(self.task)
         get_variant(self.variant)
         if self.domain not in DOMAINS:
             raise ValueError(f"unknown domain {self.domain!r}; known domains: {', '.join(DOMAINS)}")
@@ -97,7 +97,7 @@ def resolve_behaviour(spec: ClipSpec) -> tuple[str, str | None]:
     if spec.behaviour == "random":
         return str(rng.choice(RANDOM_BEHAVIOURS)), "random"
     if spec.behaviour == "near_success":
-        return str(rng.choice(get_task(spec.task).near_success_modes)), "near_success"
+        return str(rng.choice(sim_task(spec.task).near_success_modes)), "near_success"
     if spec.behaviour in RANDOM_BEHAVIOURS:
         return spec.behaviour, "random"
     if spec.behaviour in NEAR_SUCCESS_MODES:
@@ -105,7 +105,7 @@ def resolve_behaviour(spec: ClipSpec) -> tuple[str, str | None]:
     return "expert", None
 
 
-def _first_success(env: TaskEnv, task: TaskSpec, seed: int, steps: int) -> int:
+def _first_success(env: TaskEnv, task: SimTask, seed: int, steps: int) -> int:
     """Step at which the clip's noisy expert first succeeds (`steps` if it never does)."""
     env.reset(seed)
     expert = Expert(task, np.random.default_rng([seed, _EXPERT_NOISE]))
@@ -118,7 +118,7 @@ def _first_success(env: TaskEnv, task: TaskSpec, seed: int, steps: int) -> int:
 def make_behaviour(name: str, spec: ClipSpec, env: TaskEnv) -> Behaviour:
     """The behaviour `name` (see `resolve_behaviour`) for a spec; near-success modes first run a probe
     episode in `env` to time themselves, so reset `env` afterwards."""
-    task, steps = get_task(spec.task), episode_steps(spec)
+    task, steps = sim_task(spec.task), episode_steps(spec)
     rng = np.random.default_rng([spec.seed, _PERTURBATION])
     expert = Expert(task, np.random.default_rng([spec.seed, _EXPERT_NOISE]))
     if name == "expert" and spec.domain == "human":
@@ -136,7 +136,7 @@ def episode_steps(spec: ClipSpec) -> int:
     """Simulator steps the spec's episode runs."""
     if spec.episode_steps is not None:
         return spec.episode_steps
-    steps = get_task(spec.task).episode_steps
+    steps = sim_task(spec.task).episode_steps
     return round(steps * HUMAN_SLOWDOWN) if spec.domain == "human" else steps
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from adapt2reward.envs.appearance import Look, SceneStyler, make_look
 from adapt2reward.envs.render import render_frame
-from adapt2reward.envs.tasks import TaskSpec, get_task
+from adapt2reward.envs.tasks import SimTask, sim_task
 from adapt2reward.envs.variants import VariantConfig, get_variant
 
 MAX_REWARD = 10.0  # MetaWorld v2-style dense rewards lie in [0, 10]
@@ -41,7 +41,7 @@ class SimState:
     success: bool
 
 
-def _make_metaworld_env(spec: TaskSpec, seed: int):
+def _make_metaworld_env(spec: SimTask, seed: int):
     from metaworld.env_dict import ALL_V3_ENVIRONMENTS_GOAL_OBSERVABLE
 
     with warnings.catch_warnings():
@@ -60,7 +60,7 @@ class TaskEnv:
     def __init__(
         self, task: str, domain: str = "robot", variant: str | VariantConfig = "train", seed: int = 0
     ) -> None:
-        self.spec = get_task(task)
+        self.spec = sim_task(task)
         self._env = _make_metaworld_env(self.spec, seed)
         self._styler = SceneStyler(self._env.model)
         self.domain = domain

@@ -76,8 +76,8 @@ def method_kind(path: str | Path) -> str:
 
 
 def make_context(clips: ClipSet, settings: BenchSettings, progress: bool = True) -> Context:
-    from adapt2reward.envs.tasks import TASK_NAMES, get_task
-    from adapt2reward.training.task_catalog import canonical_instructions
+    from adapt2reward.data.task_texts import canonical_instructions
+    from adapt2reward.tasks import TASK_NAMES, get_task
 
     # the opposite tasks' instructions join the columns even without clips: "open the drawer" is the
     # instruction a drawer-closing clip must score lowest
@@ -113,8 +113,8 @@ def make_context(clips: ClipSet, settings: BenchSettings, progress: bool = True)
 def _probes(clips: ClipSet, success_rows: np.ndarray, settings: BenchSettings, progress: bool):
     """The probe clips (made or reused) and, per probe, the success clips it is compared with: the
     task's success clips of the probe's look, or of every look when that one has none."""
-    from adapt2reward.envs.tasks import TASK_NAMES
     from adapt2reward.evaluation.bench_probes import make_probes, plan_probes
+    from adapt2reward.tasks import TASK_NAMES
 
     simulated = [t for t in clips.tasks if t in TASK_NAMES]
     if not simulated:

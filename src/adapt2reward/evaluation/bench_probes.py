@@ -74,7 +74,7 @@ def plan_probes(
     tasks: list[str], per_task: int, variant: str = "train", num_frames: int = 8, size: int = 64
 ) -> list[ProbeJob]:
     """Every probe slot: `per_task` clips of each kind for each task."""
-    from adapt2reward.envs.tasks import TASK_NAMES, get_task
+    from adapt2reward.tasks import TASK_NAMES, get_task
 
     for task in tasks:
         get_task(task)
@@ -146,9 +146,9 @@ def _env(task: str):
 def _expert_path(task: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Hand positions (steps + 1, 3) and gripper actions (steps + 1,) of `task`'s noisy expert."""
     from adapt2reward.envs.behaviours import Expert
-    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.envs.tasks import sim_task
 
-    spec = get_task(task)
+    spec = sim_task(task)
     env = _env(task)
     env.reset(seed)
     expert = Expert(spec, np.random.default_rng([seed, 0]))
@@ -165,7 +165,8 @@ def _expert_path(task: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def _behaviour(job: ProbeJob, seed: int, attempt: int):
     from adapt2reward.envs.behaviours import Expert
     from adapt2reward.envs.rollout import ClipSpec, make_behaviour
-    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.envs.tasks import sim_task
+    from adapt2reward.tasks import get_task
 
     if job.kind == "idle":
         return _Hold(), "hold"
@@ -176,8 +177,8 @@ def _behaviour(job: ProbeJob, seed: int, attempt: int):
     if job.kind == "undone" and opposite and attempt % 2 == 0:
         from metaworld.policies import ENV_POLICY_MAP
 
-        expert = Expert(get_task(job.task), np.random.default_rng([seed, 0]))
-        return _Undo(expert, ENV_POLICY_MAP[get_task(opposite).env_id]()), f"{opposite} policy"
+        expert = Expert(sim_task(job.task), np.random.default_rng([seed, 0]))
+        return _Undo(expert, ENV_POLICY_MAP[sim_task(opposite).env_id]()), f"{opposite} policy"
     mode = {"wrong_way": "wrong_way", "undone": "bounce_back"}.get(job.kind)
     mode = mode or ("stop_short", "release_early")[attempt % 2]
     spec = ClipSpec(
@@ -188,10 +189,10 @@ def _behaviour(job: ProbeJob, seed: int, attempt: int):
 
 def record_probe(job: ProbeJob, seed: int, attempt: int = 0) -> tuple[dict, bool]:
     """Record one attempt: (clip arrays and facts, whether it is a valid probe of its kind)."""
-    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.envs.tasks import sim_task
 
     behaviour, run = _behaviour(job, seed, attempt)
-    steps = get_task(job.task).episode_steps
+    steps = sim_task(job.task).episode_steps
     steps = steps * 3 // 2 if job.kind == "undone" else steps
     env = _env(job.task)
     env.reset(seed, "robot", job.variant)
@@ -216,7 +217,7 @@ def record_probe(job: ProbeJob, seed: int, attempt: int = 0) -> tuple[dict, bool
 
 def make_probe(args: tuple[ProbeJob, str]) -> tuple[str, ClipRecord | None]:
     """Record a probe slot into `out` (retrying seeds until it is a valid probe); None when it never is."""
-    from adapt2reward.training.task_catalog import canonical_instructions
+    from adapt2reward.data.task_texts import canonical_instructions
 
     job, out = args
     for attempt in range(MAX_ATTEMPTS):

@@ -83,14 +83,14 @@ def _run_shipped_job(item: tuple[EpisodeJob, bytes, str]) -> EpisodeRecord:
 
 def _run_job(job: EpisodeJob) -> EpisodeRecord:
     from adapt2reward.envs.simulator import TaskEnv
-    from adapt2reward.envs.tasks import get_task
+    from adapt2reward.tasks import get_task
 
     sims = _worker["sims"]
     if job.task not in sims:
         sims[job.task] = TaskEnv(job.task, "robot", job.variant, job.seed)
     sim = sims[job.task]
     sim.reset(job.seed, domain="robot", variant=job.variant)
-    instruction = get_task(job.task).instructions[0]
+    instruction = get_task(job.task).instruction
     result = run_episode(sim, _worker["methods"][job.method], instruction, _worker["planner"], job.seed)
     return EpisodeRecord(
         method=job.method,

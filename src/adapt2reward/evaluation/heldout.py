@@ -22,6 +22,7 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.data.task_texts import canonical_instructions
 from adapt2reward.data.transforms import frame_indices
 from adapt2reward.evaluation.offline_metrics import (
     grouped_success_auc,
@@ -32,7 +33,6 @@ from adapt2reward.evaluation.offline_metrics import (
 from adapt2reward.models.checkpoint import read_config
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.splits import is_heldout
-from adapt2reward.training.task_catalog import canonical_instructions
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from adapt2reward.envs.tasks import get_task
 from adapt2reward.envs.variants import get_variant
 from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
 from adapt2reward.json_config import read_json
@@ -37,6 +36,7 @@ from adapt2reward.planning.episode import PlannerConfig
 from adapt2reward.planning.plan import PlanSpace
 from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
 from adapt2reward.planning.timing import PARTS
+from adapt2reward.tasks import get_task
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "eval"
 PROTOCOL_NAMES = ("env-generalization", "task-generalization", "robustness")

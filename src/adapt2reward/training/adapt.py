@@ -17,8 +17,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
 from adapt2reward.distributed.data_parallel import DataParallel
 from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
+from adapt2reward.tasks import opposite_instructions
 from adapt2reward.training.batching import StageTwoSampler
 from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import TrainConfig
@@ -33,8 +35,6 @@ from adapt2reward.training.setup import (
     seed_everything,
     trainable_parameters,
 )
-from adapt2reward.training.task_catalog import canonical_instructions, opposite_instructions
-from adapt2reward.training.task_texts import task_text_columns
 
 
 def failure_source(record) -> str:

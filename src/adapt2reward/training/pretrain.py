@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
+from adapt2reward.data.task_texts import task_text_columns
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.training.batching import balanced_draw, group_by_task
 from adapt2reward.training.clip_bank import ClipBank
@@ -30,7 +31,6 @@ from adapt2reward.training.setup import (
     seed_everything,
     trainable_parameters,
 )
-from adapt2reward.training.task_texts import task_text_columns
 
 
 def human_clips(config: PretrainConfig, progress: bool = True) -> ClipDataset:

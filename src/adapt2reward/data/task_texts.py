@@ -1,12 +1,28 @@
-"""The text columns of a contrastive batch: one instruction per task present, clips labelled by task."""
+"""Instructions for training: each task's canonical text, and the text columns of a contrastive batch."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.tasks import TASKS
+
+
+def canonical_instructions(tasks: Sequence[str], records: Sequence[ClipRecord]) -> dict[str, str]:
+    """Each task's canonical instruction: the registry's first phrasing, else the data's most common."""
+    result = {}
+    for task in tasks:
+        if task in TASKS:
+            result[task] = TASKS[task].instruction
+        else:
+            counts = Counter(r.instruction for r in records if r.task == task)
+            if not counts:
+                raise ValueError(f"task {task!r} has no clips to take an instruction from")
+            result[task] = counts.most_common(1)[0][0]
+    return result
 
 
 def task_text_columns(
