@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from adapt2reward.evaluation.heldout import evaluate_run
 from adapt2reward.training.adapt import train
 from adapt2reward.training.config import TrainConfig
 
@@ -43,6 +44,7 @@ def run(base: TrainConfig, name: str, changes: dict, out_root: Path) -> dict:
     out = Path(base.out) if not changes else out_root / slug(name)
     if not (out / "metrics.json").exists():
         train(TrainConfig.from_dict(base.to_dict() | changes | {"out": str(out)}))
+        evaluate_run(out)
     return json.loads((out / "metrics.json").read_text())
 
 

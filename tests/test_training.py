@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from adapt2reward import RewardModel
 from adapt2reward.cli import app
+from adapt2reward.evaluation.heldout import evaluate_run
 from adapt2reward.models.checkpoint import CheckpointError
 from adapt2reward.training.adapt import train
 from adapt2reward.training.config import TrainConfig
@@ -48,8 +49,8 @@ def _train_config(data, stage1, out, **kw):
 @pytest.fixture(scope="module")
 def stage2(data, stage1, tmp_path_factory):
     out = tmp_path_factory.mktemp("stage2")
-    metrics = train(_train_config(data, stage1, out), progress=False)
-    return out, metrics
+    train(_train_config(data, stage1, out), progress=False)
+    return out, evaluate_run(out, progress=False)
 
 
 def test_pretraining_lowers_the_contrastive_loss(stage1):
@@ -81,7 +82,7 @@ def test_failure_modes_are_reclustered_and_kept_in_the_checkpoint(stage2):
 def test_resume_after_interruption_continues_where_it_stopped(data, stage1, stage2, tmp_path):
     reference, _ = stage2
     config = _train_config(data, stage1, tmp_path / "resumed")
-    assert train(config, progress=False, stop_after=6) == {"stopped_at_step": 6}  # interrupted mid-epoch
+    assert train(config, progress=False, stop_after=6) == 6  # interrupted mid-epoch
     assert len(_losses(tmp_path / "resumed" / "losses.csv")) == 6
     train(config, progress=False)
     resumed = RewardModel.load(tmp_path / "resumed").model.state_dict()

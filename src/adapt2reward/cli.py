@@ -436,6 +436,8 @@ def train(
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
     from adapt2reward.data.clip_io import ClipDecodeError
+    from adapt2reward.distributed.data_parallel import is_main_process
+    from adapt2reward.evaluation.heldout import evaluate_run
     from adapt2reward.models.device import resolve_device
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
@@ -467,7 +469,9 @@ def train(
             epochs=epochs,
             seed=seed,
         )
-        metrics = run(cfg, device=str(resolve_device(device)))
+        run(cfg, device=str(resolve_device(device)))
+        # under torchrun every process runs this command; the main one measures the run
+        metrics = evaluate_run(cfg.out) if is_main_process() else {}
     except (ValueError, FileNotFoundError, ClipDecodeError) as e:
         _fail(str(e))
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))

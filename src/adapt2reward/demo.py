@@ -14,6 +14,7 @@ from pathlib import Path
 
 from adapt2reward.data.generate import generate
 from adapt2reward.data.generation_config import GenerationConfig
+from adapt2reward.evaluation.heldout import evaluate_run
 from adapt2reward.evaluation.report import build_report
 from adapt2reward.evaluation.runner import run_evaluation
 from adapt2reward.training.adapt import train
@@ -66,6 +67,7 @@ def run_demo(out: str | Path, workers: int = 2, episodes: int = 2) -> Path:
             steps_per_epoch=30,
         )
     )
+    evaluate_run(stage2)
     results = out / "results"
     methods = {"adapt2reward": ("adapt2reward", stage2), "zero-shot": ("zero-shot", stage1)}
     if not (results / "offline.json").exists():

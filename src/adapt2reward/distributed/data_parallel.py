@@ -22,6 +22,11 @@ import torch
 import torch.distributed as dist
 
 
+def is_main_process() -> bool:
+    """Whether this is the main process of a `torchrun` job, or no such job runs (before joining one)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 @dataclass(frozen=True)
 class DataParallel:
     """This process's place in the job: `rank` of `world` processes (1 process: no communication)."""

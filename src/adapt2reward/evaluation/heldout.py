@@ -10,6 +10,7 @@ and the rank correlation of the reward of growing prefixes with the simulator's 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from adapt2reward.evaluation.offline_metrics import (
 from adapt2reward.models.checkpoint import read_config
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.splits import is_heldout
+
+METRICS_FILE = "metrics.json"  # a stage-2 checkpoint's held-out metrics, written by `evaluate_run`
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,13 @@ def evaluate_checkpoint(ckpt_dir: str | Path, progress: bool = True) -> dict[str
     from adapt2reward.reward.reward_model import RewardModel
 
     return evaluate_rewards(RewardModel.load(ckpt_dir), load_heldout(ckpt_dir, progress), progress)
+
+
+def evaluate_run(ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
+    """`evaluate_checkpoint`, also written beside the checkpoint as `metrics.json`."""
+    metrics = evaluate_checkpoint(ckpt_dir, progress)
+    (Path(ckpt_dir) / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
 
 
 def compare_offline(models: Mapping[str, Any], ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:

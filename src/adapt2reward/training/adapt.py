@@ -7,9 +7,7 @@ checkpoints, and the held-out metrics at the end.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -44,10 +42,12 @@ def failure_source(record) -> str:
 
 def train(
     config: TrainConfig, progress: bool = True, stop_after: int | None = None, device: str = "cpu"
-) -> dict[str, Any]:
-    """Run (or resume) stage 2 into `config.out`; returns the held-out metrics.
+) -> int:
+    """Run (or resume) stage 2 into `config.out`; returns the number of steps the run has taken in all.
 
-    `stop_after` ends the run after that many steps in total, as an interruption would (for tests).
+    The caller measures the checkpoint (`evaluation.heldout.evaluate_run`): training does not know
+    about evaluation. `stop_after` ends the run after that many steps in total, as an interruption would
+    (for tests).
     Under `torchrun` the batch is split over the processes (see `distributed.data_parallel`). `device`:
     where the model trains (see `training.device`); the clips stay on the CPU. The device is not part of
     the run's config: a run may resume on another one.
@@ -198,7 +198,7 @@ def train(
                 bar.close()
                 save()
                 dp.close()
-                return {"stopped_at_step": global_step}
+                return global_step
         bar.close()
         if use_prompts:  # the end-of-epoch re-clustering: pseudo-labels follow the adapted features
             modes = _recluster(model, banks["failure"], failure_task, config, modes)
@@ -206,13 +206,7 @@ def train(
         save()
 
     dp.close()
-    if not dp.is_main:
-        return {}
-    from adapt2reward.evaluation.heldout import evaluate_checkpoint
-
-    metrics = evaluate_checkpoint(out, progress=progress)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return metrics
+    return global_step
 
 
 def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
