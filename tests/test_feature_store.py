@@ -4,10 +4,10 @@ its weights (or the clip shape it is fed) change."""
 import torch
 from synthetic import make_dataset
 
+from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.feature_store import encoder_digest
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
-from adapt2reward.training.clip_bank import ClipBank
-from adapt2reward.training.feature_store import encoder_digest
 
 torch.set_num_threads(2)
 

@@ -6,8 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from adapt2reward.data.batching import StageTwoSampler
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.training.batching import StageTwoSampler
 
 ROBOT_TASKS = ("drawer-close", "button-press", "window-open")
 HUMAN_ONLY = ("drawer-open", "faucet-open")

@@ -6,12 +6,12 @@ import json
 import pytest
 from synthetic import make_dataset
 
+from adapt2reward.data import run_data
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.splits import split_heldout
 from adapt2reward.evaluation.heldout import heldout_items
 from adapt2reward.evaluation.leakage import LeakError, check_unseen_clips, trained_robot_clips
-from adapt2reward.training import run_data
 from adapt2reward.training.config import TrainConfig
-from adapt2reward.training.splits import split_heldout
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapt2reward.baselines.config import BaselineConfig, RobotDataConfig
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.training.run_data import load_human_items, load_robot_split
+from adapt2reward.data.run_data import load_human_items, load_robot_split
 
 Items = list[tuple[Path, ClipRecord]]
 

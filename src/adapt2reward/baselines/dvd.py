@@ -23,10 +23,10 @@ from adapt2reward.baselines.config import RobotDataConfig
 from adapt2reward.baselines.data import load_data, task_instructions
 from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward, TaskMatcher
+from adapt2reward.data.batching import balanced_draw, group_by_task
+from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
-from adapt2reward.training.batching import balanced_draw, group_by_task
-from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.device import training_device
 from adapt2reward.training.setup import trainable_parameters
 

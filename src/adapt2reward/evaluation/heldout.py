@@ -23,6 +23,7 @@ from tqdm import tqdm
 from adapt2reward.data.clip_io import read_clip_file
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.data.splits import is_heldout
 from adapt2reward.data.task_texts import canonical_instructions
 from adapt2reward.data.transforms import frame_indices
 from adapt2reward.evaluation.offline_metrics import (
@@ -33,7 +34,6 @@ from adapt2reward.evaluation.offline_metrics import (
 )
 from adapt2reward.models.checkpoint import read_config
 from adapt2reward.training.config import TrainConfig
-from adapt2reward.training.splits import is_heldout
 
 METRICS_FILE = "metrics.json"  # a stage-2 checkpoint's held-out metrics, written by `evaluate_run`
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.data.run_data import load_robot_split
 from adapt2reward.models.checkpoint import read_config
-from adapt2reward.training.run_data import load_robot_split
 
 
 class LeakError(ValueError):

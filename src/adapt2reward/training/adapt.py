@@ -14,18 +14,18 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from adapt2reward.data.batching import StageTwoSampler
+from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
+from adapt2reward.data.run_data import load_human_items, load_robot_split
 from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
 from adapt2reward.distributed.data_parallel import DataParallel
 from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
 from adapt2reward.tasks import opposite_instructions
-from adapt2reward.training.batching import StageTwoSampler
-from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
 from adapt2reward.training.loss_log import LossLog
-from adapt2reward.training.run_data import load_human_items, load_robot_split
 from adapt2reward.training.setup import (
     build_model,
     resume_run,

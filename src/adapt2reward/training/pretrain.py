@@ -15,12 +15,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from adapt2reward.data.batching import balanced_draw, group_by_task
+from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
 from adapt2reward.data.task_texts import task_text_columns
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
-from adapt2reward.training.batching import balanced_draw, group_by_task
-from adapt2reward.training.clip_bank import ClipBank
 from adapt2reward.training.config import PretrainConfig
 from adapt2reward.training.device import training_device
 from adapt2reward.training.loss_log import LossLog

@@ -16,10 +16,9 @@ import torch
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import load_clip
+from adapt2reward.data.feature_store import FeatureStore, encoder_digest
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.transforms import to_video_tensor
-from adapt2reward.models.inference_runtime import accelerate
-from adapt2reward.training.feature_store import FeatureStore, encoder_digest
 
 
 class ClipBank:
@@ -80,9 +79,7 @@ class ClipBank:
         missing = [i for i, f in enumerate(cached) if f is None]
         was_training = video_encoder.training
         video_encoder.eval()
-        # the frozen frame pass, in the fast CPU runtime when there is one (same features, several times
-        # faster: results/speed.json "frame_encoder")
-        frame_pass = accelerate(video_encoder.frame_encoder) if missing else None
+        frame_pass = video_encoder.frozen_frame_pass() if missing else None
         for start in tqdm(
             range(0, len(missing), batch_size),
             desc="caching frame features",

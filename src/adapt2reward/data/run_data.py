@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.training.splits import split_heldout
+from adapt2reward.data.splits import split_heldout
 
 Items = list[tuple[Path, ClipRecord]]
 
