@@ -159,7 +159,7 @@ def train(
                 robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
                 failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
                 failure_texts, failure_mask = (
-                    _failure_text_columns(model, columns, prompt_tasks) if use_prompts else (None, None)
+                    failure_text_columns(model, columns, texts, prompt_tasks) if use_prompts else (None, None)
                 )
                 failure_modes = None
                 if modes is not None:
@@ -216,13 +216,17 @@ def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
     return F.normalize(bank.encode(model.video, idx), dim=-1)
 
 
-def _failure_text_columns(
-    model, columns: list[str], prompt_tasks: dict[str, str]
+def failure_text_columns(
+    model, columns: list[str], texts: list[str], prompt_tasks: dict[str, str]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Failure-prompt texts (M, K, D) aligned with the batch's text columns; tasks without prompts masked."""
+    """Failure-prompt texts (M, K, D) aligned with the batch's text columns; tasks without prompts masked.
+
+    Column i's failure texts join task `columns[i]`'s prompts to `texts[i]`, the very wording of its
+    success text in this batch (a paraphrase), so wording is no cue for telling failure from success.
+    """
     rows = [i for i, task in enumerate(columns) if task in prompt_tasks]
     with_prompts = [columns[i] for i in rows]
-    features = model.encode_failure_texts(with_prompts)
+    features = model.encode_failure_texts(with_prompts, [texts[i] for i in rows])
     full = features.new_zeros(len(columns), *features.shape[1:])
     full[rows] = features
     mask = torch.zeros(len(columns), features.shape[1], dtype=torch.bool, device=features.device)
@@ -247,6 +251,7 @@ def _recluster(
         config.num_modes,
         previous,
         choose_k=config.choose_k == "silhouette",
+        restarts=config.kmeans_restarts,
         seed=config.seed,
     )
     for task, k in ks.items():
