@@ -20,7 +20,7 @@ from adapt2reward.evaluation.bench import (
 from adapt2reward.evaluation.bench_data import load_clip_set
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.models.checkpoint import CheckpointError
-from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.reward import LearnedReward, RewardModel
 
 # Metric functions -------------------------------------------------------------------------------------
 
@@ -186,8 +186,8 @@ def test_bench_errors(data, checkpoints, tmp_path):
     assert bad_spec.exit_code == 2 and "NAME=PATH" in bad_spec.output
 
 
-class _RewardOnly:
-    """A reward with neither success probabilities nor dense rewards of its own."""
+class _RewardOnly(LearnedReward):
+    """A reward with neither success probabilities nor dense rewards of its own (the protocol's defaults)."""
 
     def __init__(self, model: RewardModel) -> None:
         self._model = model

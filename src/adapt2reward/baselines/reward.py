@@ -13,7 +13,8 @@ from adapt2reward.data.transforms import to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config, save_model
 from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
-from adapt2reward.reward.reward_model import Clips, check_instructions
+from adapt2reward.reward.protocol import Clips, LearnedReward
+from adapt2reward.reward.reward_model import check_instructions
 
 KIND_KEY = "baseline"  # config.json key naming a baseline checkpoint's kind
 
@@ -42,8 +43,8 @@ class TaskMatcher:
         return torch.tensor([lookup[t] for t in instructions])
 
 
-class BaselineReward(nn.Module):
-    """A baseline reward built on the stage-1 backbone, with `RewardModel`'s reward interface.
+class BaselineReward(nn.Module, LearnedReward):
+    """A baseline reward built on the stage-1 backbone; its `reward` gives the rest of `LearnedReward`.
 
     Subclasses set `kind`, take `(model, **spec)` in `__init__` and return that `spec` (JSON values) from
     `spec()`; tensors (heads, demo features) live in the state dict, so `save` / `load` round-trip exactly.

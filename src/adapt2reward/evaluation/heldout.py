@@ -25,7 +25,6 @@ from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.splits import is_heldout
 from adapt2reward.data.task_texts import canonical_instructions
-from adapt2reward.data.transforms import frame_indices
 from adapt2reward.evaluation.offline_metrics import (
     grouped_success_auc,
     progress_correlation,
@@ -33,6 +32,7 @@ from adapt2reward.evaluation.offline_metrics import (
     success_auc,
 )
 from adapt2reward.models.checkpoint import read_config
+from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.training.config import TrainConfig
 
 METRICS_FILE = "metrics.json"  # a stage-2 checkpoint's held-out metrics, written by `evaluate_run`
@@ -85,12 +85,9 @@ def load_heldout(ckpt_dir: str | Path, progress: bool = True) -> HeldoutSet:
     )
 
 
-def prefix_rewards(model: Any, clip: np.ndarray, instruction: str) -> np.ndarray:
-    """Reward of every prefix of a clip; a model's own `dense_rewards` when it has one."""
-    if hasattr(model, "dense_rewards"):
-        return torch.as_tensor(model.dense_rewards(clip, instruction)).numpy()
-    prefixes = np.stack([clip[frame_indices(k, len(clip))] for k in range(1, len(clip) + 1)])
-    return torch.as_tensor(model.reward(prefixes, [instruction] * len(prefixes))).numpy()
+def prefix_rewards(model: LearnedReward, clip: np.ndarray, instruction: str) -> np.ndarray:
+    """Reward of every prefix of a clip."""
+    return torch.as_tensor(model.dense_rewards(clip, instruction)).numpy()
 
 
 def _chunks(n: int, desc: str, progress: bool, size: int = 64) -> Iterator[slice]:
@@ -101,40 +98,29 @@ def _chunks(n: int, desc: str, progress: bool, size: int = 64) -> Iterator[slice
             bar.update(min(size, n - start))
 
 
-def paired_scores(model: Any, clips: np.ndarray, instructions: list[str], progress: bool) -> list[np.ndarray]:
+def paired_scores(
+    model: LearnedReward, clips: np.ndarray, instructions: list[str], progress: bool
+) -> list[np.ndarray]:
     """[rewards] or [rewards, success probabilities] (N,) of paired clips and instructions."""
     parts = []
     for rows in _chunks(len(clips), "scoring", progress):
-        # one encoding of the clips gives both scores where the model offers it
-        out = (
-            model.scores(clips[rows], instructions[rows])
-            if hasattr(model, "scores")
-            else (model.reward(clips[rows], instructions[rows]),)
-        )
+        out = model.scores(clips[rows], instructions[rows])
         parts.append([torch.as_tensor(o).numpy() for o in out])
     return [np.concatenate(column) for column in zip(*parts, strict=True)]
 
 
-def instruction_scores(model: Any, clips: np.ndarray, texts: list[str], progress: bool) -> np.ndarray:
-    """Rewards (N, n) of every clip for every text; one video encoding when the model can do it."""
-    rows = []
-    for chunk in _chunks(len(clips), "retrieval", progress):
-        if hasattr(model, "score_matrix"):
-            rows.append(model.score_matrix(clips[chunk], texts).numpy())
-        else:  # the model's feature cache encodes each clip once across the texts
-            rows.append(
-                np.stack(
-                    [
-                        torch.as_tensor(model.reward(clips[chunk], [t] * len(clips[chunk]))).numpy()
-                        for t in texts
-                    ],
-                    axis=1,
-                )
-            )
+def instruction_scores(
+    model: LearnedReward, clips: np.ndarray, texts: list[str], progress: bool
+) -> np.ndarray:
+    """Rewards (N, n) of every clip for every text."""
+    rows = [
+        model.score_matrix(clips[chunk], texts).numpy()
+        for chunk in _chunks(len(clips), "retrieval", progress)
+    ]
     return np.concatenate(rows)
 
 
-def evaluate_rewards(model: Any, heldout: HeldoutSet, progress: bool = True) -> dict[str, Any]:
+def evaluate_rewards(model: LearnedReward, heldout: HeldoutSet, progress: bool = True) -> dict[str, Any]:
     """Every held-out metric of one reward model on a held-out set (progress bars while it scores)."""
     if not heldout.records:
         return {"clips": 0}
@@ -190,7 +176,9 @@ def evaluate_run(ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
     return metrics
 
 
-def compare_offline(models: Mapping[str, Any], ckpt_dir: str | Path, progress: bool = True) -> dict[str, Any]:
+def compare_offline(
+    models: Mapping[str, LearnedReward], ckpt_dir: str | Path, progress: bool = True
+) -> dict[str, Any]:
     """Held-out metrics of several reward models on the held-out clips of one stage-2 checkpoint."""
     heldout = load_heldout(ckpt_dir, progress)
     return {name: evaluate_rewards(model, heldout, progress) for name, model in models.items()}

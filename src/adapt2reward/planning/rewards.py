@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:  # for annotations only: importing the reward package loads torch and the model code
+    from adapt2reward.reward import LearnedReward
 
 
 @runtime_checkable
@@ -30,12 +33,6 @@ class RewardFunction(Protocol):
     def __call__(
         self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]
     ) -> np.ndarray: ...
-
-
-class HasReward(Protocol):
-    """Anything with the reward model's batch interface (e.g. `adapt2reward.reward.RewardModel`)."""
-
-    def reward(self, clips: Any, instructions: list[str]) -> Any: ...
 
 
 ORACLE_CRITERIA = ("final", "any")
@@ -92,7 +89,7 @@ class RandomReward:
 
 
 class ModelReward:
-    """Adapts a model with `.reward(clips, instructions)` (torch float (B,)) to `RewardFunction`.
+    """Adapts a `LearnedReward` (its `.reward(clips, instructions)`, torch float (B,)) to `RewardFunction`.
 
     Give either the model itself or a picklable `loader` that builds it (e.g.
     `functools.partial(RewardModel.load, ckpt_dir)`): with a loader, each worker process loads its own
@@ -104,8 +101,8 @@ class ModelReward:
 
     def __init__(
         self,
-        model: HasReward | None = None,
-        loader: Callable[[], HasReward] | None = None,
+        model: LearnedReward | None = None,
+        loader: Callable[[], LearnedReward] | None = None,
         identity: str | None = None,
     ) -> None:
         if (model is None) == (loader is None):
@@ -119,7 +116,7 @@ class ModelReward:
         return state
 
     @property
-    def model(self) -> HasReward:
+    def model(self) -> LearnedReward:
         if self._model is None:
             self._model = self._loader()  # type: ignore[misc]
         return self._model

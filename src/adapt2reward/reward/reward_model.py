@@ -21,9 +21,8 @@ from adapt2reward.data.transforms import frame_indices, to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config
 from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
+from adapt2reward.reward.protocol import Clips
 from adapt2reward.reward.scoring import Scorer, ScoringConfig
-
-Clips = np.ndarray | torch.Tensor
 
 
 class RewardModel:
