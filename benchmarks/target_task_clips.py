@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from adapt2reward.envs.rollout import ClipSpec, record_clip
+from adapt2reward.envs.recording import ClipSpec, record_clip
 from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.evaluation.runner import checkpoint_kind, load_method
 from adapt2reward.tasks import get_task

@@ -13,7 +13,7 @@ from adapt2reward.envs import (
     viewpoint_sweep,
 )
 from adapt2reward.envs.appearance import SceneStyler
-from adapt2reward.envs.rollout import episode_steps, make_behaviour
+from adapt2reward.envs.recording import episode_steps, make_behaviour
 from adapt2reward.tasks import TASK_NAMES, get_task
 
 TASK = "drawer-open"

@@ -56,7 +56,7 @@ def test_clips_labels_and_sources(reference):
 
 
 def test_labels_agree_with_a_replay_in_the_simulator(reference):
-    from adapt2reward.envs.rollout import ClipSpec, record_clip
+    from adapt2reward.envs.recording import ClipSpec, record_clip
 
     for record in read_manifest(reference)[:6]:
         behaviour = {None: "expert"}.get(record.failure_source, record.failure_source)

@@ -84,7 +84,7 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
     The label is always the simulator's success flag. A robot slot that never reaches its wanted label
     keeps its last clip with its true label; a human slot (success only) that never succeeds is dropped.
     """
-    from adapt2reward.envs.rollout import ClipSpec, record_clip
+    from adapt2reward.envs.recording import ClipSpec, record_clip
 
     for attempt in range(config.max_attempts):
         seed = job.seed if attempt == 0 else clip_seed(config.seed, job.id, attempt)

@@ -164,7 +164,7 @@ def _expert_path(task: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _behaviour(job: ProbeJob, seed: int, attempt: int):
     from adapt2reward.envs.behaviours import Expert
-    from adapt2reward.envs.rollout import ClipSpec, make_behaviour
+    from adapt2reward.envs.recording import ClipSpec, make_behaviour
     from adapt2reward.envs.tasks import sim_task
     from adapt2reward.tasks import get_task
 
