@@ -56,10 +56,10 @@ class RecordingReward:
 
 def build(out: Path, tasks: list[str], episodes: int) -> None:
     from adapt2reward.envs.simulator import TaskEnv
-    from adapt2reward.envs.tasks import get_task
     from adapt2reward.evaluation.protocols import get_preset
     from adapt2reward.planning.episode import run_episode
     from adapt2reward.planning.rewards import OracleReward, RandomReward
+    from adapt2reward.tasks import get_task
 
     planner = get_preset("full-20").planner
     out.mkdir(parents=True, exist_ok=True)
@@ -111,9 +111,9 @@ def _load(spec: str) -> tuple[str, Any]:
 
 def reference_scoring(path: str | Path) -> Any:
     """Relative scoring against every task the checkpoint trained on (robot or human) and their opposites."""
-    from adapt2reward.envs.tasks import TASK_NAMES, get_task
+    from adapt2reward.models.checkpoint import read_config
     from adapt2reward.reward.scoring import ScoringConfig
-    from adapt2reward.training.checkpoint import read_config
+    from adapt2reward.tasks import TASK_NAMES, get_task
 
     train = read_config(path)["train"]
     tasks = list(dict.fromkeys([*train["tasks"], *(train.get("human_tasks") or TASK_NAMES)]))
