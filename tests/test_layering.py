@@ -1,6 +1,7 @@
 """The package's layering: training runs without the simulator."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -50,3 +51,28 @@ def test_stage_two_training_runs_without_the_simulator(data, stage1, tmp_path):
     report = json.loads(result.stdout)
     assert (tmp_path / "run" / "model.safetensors").is_file()
     assert 0.0 <= report["heldout"]["reward_auc"] <= 1.0
+
+
+_RENDER_HEADLESS = textwrap.dedent(
+    """
+    import os
+
+    import adapt2reward
+    import adapt2reward.training
+
+    assert "MUJOCO_GL" not in os.environ, "importing the package set MUJOCO_GL"
+    from adapt2reward.envs import ClipSpec, record_clip
+
+    assert os.environ["MUJOCO_GL"] == "osmesa"
+    clip = record_clip(ClipSpec("drawer-close", num_frames=2, size=32))
+    assert clip.frames.shape == (2, 32, 32, 3) and clip.frames.std() > 0
+    """
+)
+
+
+def test_simulator_renders_headless_without_import_time_side_effects():
+    env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-c", _RENDER_HEADLESS], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

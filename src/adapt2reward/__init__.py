@@ -1,10 +1,5 @@
 """adapt2reward: a language-conditioned reward for robots, adapted from a video-language model."""
 
-import os
-
-# MuJoCo renders on the CPU through OSMesa here; set before anything imports mujoco (GLFW needs a display).
-os.environ.setdefault("MUJOCO_GL", "osmesa")
-
 __version__ = "0.1.0"
 
 __all__ = ["RewardModel", "__version__"]

@@ -1,13 +1,9 @@
 """The simulation layer: MetaWorld tasks, visual variants and domains, behaviours, and clip recording."""
 
-import os
-
-os.environ.setdefault("MUJOCO_GL", "osmesa")  # before mujoco is imported: headless CPU rendering
-
-from adapt2reward.envs.recording import ClipSpec, RecordedClip, record_clip  # noqa: E402
-from adapt2reward.envs.simulator import SimState, StepResult, TaskEnv  # noqa: E402
-from adapt2reward.envs.tasks import SIM_TASKS, SimTask, sim_task  # noqa: E402
-from adapt2reward.envs.variants import (  # noqa: E402
+from adapt2reward.envs.recording import ClipSpec, RecordedClip, record_clip
+from adapt2reward.envs.simulator import SimState, StepResult, TaskEnv
+from adapt2reward.envs.tasks import SIM_TASKS, SimTask, sim_task
+from adapt2reward.envs.variants import (
     PRESETS,
     VariantConfig,
     distractor_sweep,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import colorsys
 from dataclasses import dataclass
 
-import mujoco
 import numpy as np
 
+from adapt2reward.envs.gl import mujoco
 from adapt2reward.envs.variants import VariantConfig
 
 DOMAINS = ("robot", "human")

@@ -27,10 +27,10 @@ import importlib
 import os
 from dataclasses import dataclass
 
-import mujoco
 import numpy as np
 
 from adapt2reward.envs.appearance import CameraPose, Distractor
+from adapt2reward.envs.gl import mujoco
 from adapt2reward.envs.render_model import low_poly_model
 
 DETAIL_ENV = "A2R_RENDER_DETAIL"

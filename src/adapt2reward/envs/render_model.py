@@ -17,11 +17,11 @@ import copy
 import hashlib
 
 import fast_simplification
-import mujoco
 import numpy as np
 from scipy.spatial import cKDTree
 
 from adapt2reward.envs.appearance import ARM_BODIES, HAND_BODIES
+from adapt2reward.envs.gl import mujoco
 
 KEEP_FRACTION = 0.1  # of a robot mesh's faces; 0.05 was ~10% faster but 40% further from the full look
 # Decimation aggressiveness (fast-simplification's `agg`, default 7): 3 keeps the shapes closer (mean pixel

@@ -8,10 +8,10 @@ import warnings
 from dataclasses import dataclass
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 
 from adapt2reward.envs.appearance import Look, SceneStyler, make_look
+from adapt2reward.envs.gl import mujoco
 from adapt2reward.envs.render import render_frame
 from adapt2reward.envs.tasks import SimTask, sim_task
 from adapt2reward.envs.variants import VariantConfig, get_variant
