@@ -83,8 +83,8 @@ def dense_prefixes_per_s(model: RewardModel, frames: int = 120) -> float:
 
 def wrapper_ms_per_step(model: RewardModel | None, steps: int = 200) -> float:
     """Mean ms of a wrapped (or, with model None, bare) env step over `steps` random actions."""
+    from adapt2reward.envs import LearnedRewardWrapper
     from adapt2reward.envs.gym_env import make_env
-    from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
 
     env = make_env("drawer-close", render_size=64)
     if model is not None:

@@ -18,8 +18,8 @@ import gymnasium as gym
 import torch
 from stable_baselines3 import SAC
 
+from adapt2reward.envs import LearnedRewardWrapper
 from adapt2reward.envs.gym_env import make_env
-from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.tasks import get_task
 

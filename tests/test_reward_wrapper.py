@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from adapt2reward.envs import LearnedRewardWrapper
 from adapt2reward.envs.gym_env import make_env
-from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
 
 INSTRUCTION = "close the drawer"
 TASK = "drawer-close"

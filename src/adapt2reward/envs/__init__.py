@@ -1,6 +1,8 @@
-"""The simulation layer: MetaWorld tasks, visual variants and domains, behaviours, and clip recording."""
+"""The simulation layer: MetaWorld tasks, visual variants and domains, behaviours, clip recording, and a
+Gymnasium wrapper that rewards with a learned video reward."""
 
 from adapt2reward.envs.recording import ClipSpec, RecordedClip, record_clip
+from adapt2reward.envs.reward_wrapper import LearnedRewardWrapper
 from adapt2reward.envs.simulator import SimState, StepResult, TaskEnv
 from adapt2reward.envs.tasks import SIM_TASKS, SimTask, sim_task
 from adapt2reward.envs.variants import (
@@ -15,6 +17,7 @@ __all__ = [
     "PRESETS",
     "SIM_TASKS",
     "ClipSpec",
+    "LearnedRewardWrapper",
     "RecordedClip",
     "SimState",
     "SimTask",

@@ -24,7 +24,8 @@ COMBINES = ("replace", "add")
 
 
 class VideoReward(Protocol):
-    """What the wrapper needs of a reward model (`adapt2reward.reward.RewardModel` has it)."""
+    """What the wrapper needs of a reward model: every `adapt2reward.reward.LearnedReward` (`RewardModel`,
+    the baselines' rewards) has it. Declared here because the simulation layer sits below `reward`."""
 
     num_frames: int
     image_size: int
