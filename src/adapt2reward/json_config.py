@@ -7,12 +7,14 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
+from adapt2reward.paths import why_not
+
 
 def read_json(path: str | Path, what: str = "JSON file") -> Any:
     """Parse a JSON file; a missing file or invalid JSON raises an error naming `what` and the path."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{what} {path} does not exist")
+        raise FileNotFoundError(f"{what} {path} {why_not(path, 'file')}")
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as e:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from adapt2reward.data.records import ClipRecord
+from adapt2reward.paths import why_not
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mov", ".mkv", ".gif")
 
@@ -54,7 +55,7 @@ def read_clip_file(path: str | Path, num_frames: int | None = None) -> dict[str,
     """
     path = Path(path)
     if not path.is_file():
-        raise ClipDecodeError(f"clip file {path} does not exist")
+        raise ClipDecodeError(f"clip file {path} {why_not(path, 'file')}")
     if path.suffix.lower() in VIDEO_SUFFIXES:
         return {"frames": read_video(path, num_frames)}
     try:
@@ -74,7 +75,7 @@ def read_video(path: str | Path, num_frames: int | None = None) -> np.ndarray:
 
     path = Path(path)
     if not path.is_file():
-        raise ClipDecodeError(f"video file {path} does not exist")
+        raise ClipDecodeError(f"video file {path} {why_not(path, 'file')}")
     try:
         frames = np.stack([np.asarray(f)[..., :3] for f in iio.imiter(path, plugin="pyav")])
     except Exception as e:  # PyAV raises many error types for damaged files

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from adapt2reward.paths import why_not
+
 MANIFEST_NAME = "manifest.jsonl"
 DOMAINS = ("robot", "human")
 FAILURE_SOURCES = ("random", "near_success")
@@ -98,7 +100,7 @@ def read_manifest(dataset_dir: str | Path) -> list[ClipRecord]:
 def iter_manifest(dataset_dir: str | Path) -> Iterator[ClipRecord]:
     path = Path(dataset_dir) / MANIFEST_NAME
     if not Path(dataset_dir).is_dir():
-        raise FileNotFoundError(f"dataset folder {dataset_dir} does not exist")
+        raise FileNotFoundError(f"dataset folder {dataset_dir} {why_not(dataset_dir, 'folder')}")
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: is {dataset_dir} a dataset folder?")
     with path.open() as f:

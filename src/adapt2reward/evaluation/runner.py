@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from adapt2reward.evaluation.report import OFFLINE_NAME
+from adapt2reward.paths import why_not
 
 OFFLINE = "offline"
 
@@ -65,7 +66,7 @@ def run_evaluation(
     """
     for method, (_, path) in methods.items():
         if not Path(path).is_dir():
-            raise FileNotFoundError(f"checkpoint of {method!r} ({path}) does not exist")
+            raise FileNotFoundError(f"checkpoint of {method!r} ({path}) {why_not(path, 'folder')}")
     from adapt2reward.evaluation.leakage import check_unseen_clips, check_unseen_tasks
 
     paths = {name: path for name, (_, path) in methods.items()}

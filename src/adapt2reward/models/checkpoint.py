@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from adapt2reward.json_config import read_json
+from adapt2reward.paths import why_not
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -46,7 +47,7 @@ def save_model(ckpt_dir: str | Path, model: torch.nn.Module, config: dict[str, A
 
 def read_config(ckpt_dir: str | Path) -> dict[str, Any]:
     if not Path(ckpt_dir).is_dir():
-        raise CheckpointError(f"checkpoint folder {ckpt_dir} does not exist")
+        raise CheckpointError(f"checkpoint folder {ckpt_dir} {why_not(ckpt_dir, 'folder')}")
     if not (Path(ckpt_dir) / CONFIG_FILE).is_file():
         raise CheckpointError(f"{ckpt_dir} is not a checkpoint: it has no {CONFIG_FILE}")
     try:
@@ -58,13 +59,18 @@ def read_config(ckpt_dir: str | Path) -> dict[str, Any]:
 def load_model_weights(ckpt_dir: str | Path, model: torch.nn.Module, strict: bool = True) -> None:
     """Load `model.safetensors` into `model`; missing, extra or misshapen tensors raise CheckpointError."""
     path = Path(ckpt_dir) / MODEL_FILE
+    load_state_checked(model, read_tensors(ckpt_dir), str(path), strict=strict)
+
+
+def read_tensors(ckpt_dir: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of `model.safetensors`; a missing or damaged file raises CheckpointError naming it."""
+    path = Path(ckpt_dir) / MODEL_FILE
     if not path.is_file():
         raise CheckpointError(f"{ckpt_dir} has no {MODEL_FILE}")
     try:
-        tensors = load_file(str(path))
+        return load_file(str(path))
     except Exception as e:  # safetensors raises its own error type for damaged files
         raise CheckpointError(f"{path} could not be read: {e}") from e
-    load_state_checked(model, tensors, str(path), strict=strict)
 
 
 def load_state_checked(

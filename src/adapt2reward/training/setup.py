@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file
 
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig, PromptConfig
 from adapt2reward.models.checkpoint import (
@@ -17,6 +16,7 @@ from adapt2reward.models.checkpoint import (
     load_state_checked,
     load_train_state,
     read_config,
+    read_tensors,
     save_model,
     save_train_state,
 )
@@ -45,9 +45,7 @@ def build_model(
         raise ValueError(f"backbone {backbone} differs from the backbone of the init checkpoint {init}")
     model = Adapt2RewardModel(ModelConfig(backbone=init_backbone, prompts=prompts))
     path = Path(init) / MODEL_FILE
-    if not path.is_file():
-        raise CheckpointError(f"init checkpoint {init} has no {MODEL_FILE}")
-    tensors = {k: v for k, v in load_file(str(path)).items() if not k.startswith(STAGE_TWO_ONLY)}
+    tensors = {k: v for k, v in read_tensors(init).items() if not k.startswith(STAGE_TWO_ONLY)}
     own_stage_two = {k for k in model.state_dict() if k.startswith(STAGE_TWO_ONLY)}
     load_state_checked(model, tensors, str(path), strict=False)
     missing = sorted(model.state_dict().keys() - tensors.keys() - own_stage_two)
