@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,8 +40,22 @@ class CachedTokenizer:
         if text not in self._cache:
             while len(self._cache) >= self.capacity:
                 del self._cache[next(iter(self._cache))]  # the oldest entry
-            self._cache[text] = self.tokenizer(text, truncation=True, max_length=self.max_tokens)["input_ids"]
+            self._cache[text] = self._tokenize(text)
         return self._cache[text]
+
+    def _tokenize(self, text: str) -> list[int]:
+        """The first `max_tokens` tokens, with a warning when the text has more: the model never reads the
+        rest, and a caller who wrote a paragraph should know (a warning, not an error, since the start of
+        an instruction, which it does read, usually names the action)."""
+        ids = self.tokenizer(text, truncation=True, max_length=self.max_tokens + 1)["input_ids"]
+        if len(ids) <= self.max_tokens:
+            return ids
+        warnings.warn(
+            f"the model reads only the first {self.max_tokens} tokens of an instruction; the rest of "
+            f"{text[:40]!r}... ({len(text)} characters) is ignored",
+            stacklevel=2,
+        )
+        return self.tokenizer(text, truncation=True, max_length=self.max_tokens)["input_ids"]
 
     def __call__(self, texts: Sequence[str]) -> Tokens:
         """Right-padded `input_ids` and `attention_mask`, both (B, L) long tensors."""
