@@ -4,12 +4,15 @@ A job is one clip slot, named by its id (`robot-drawer-close-train-00042`). Its 
 dataset seed and the id alone, so the same config always makes the same clips, in any order and with
 any number of workers. A clip file is written atomically by the worker; the manifest line is appended by
 the parent only after the file is complete. Running the same command again skips every id already in
-the manifest and remakes the rest, so nothing is lost, duplicated or half-written.
+the manifest and remakes the rest, so nothing is lost, duplicated or half-written; a clip the manifest
+lists whose file has since gone is made again too.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,7 @@ from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.generation_config import GenerationConfig
 from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, append_records, iter_manifest
 from adapt2reward.distributed.pool import parallel_map
+from adapt2reward.paths import why_not
 
 CONFIG_NAME = "generation.json"
 DROPPED_NAME = "dropped.txt"  # ids of human slots that never succeeded, so a resume does not retry them
@@ -138,7 +142,8 @@ def _run_job(args: tuple[ClipJob, GenerationConfig, str]) -> tuple[str, ClipReco
 
 
 def finished_ids(out_dir: Path) -> set[str]:
-    """Ids already made or dropped; a torn last line left by a killed run is cut off first."""
+    """Ids already made or dropped; a torn last line left by a killed run is cut off first, and the lines
+    of clips whose files are gone (deleted by hand, a lost disk) are removed so that they are made again."""
     ids: set[str] = set()
     for name in (MANIFEST_NAME, DROPPED_NAME):
         path = out_dir / name
@@ -148,10 +153,28 @@ def finished_ids(out_dir: Path) -> set[str]:
         if raw and not raw.endswith(b"\n"):
             path.write_bytes(raw[: raw.rfind(b"\n") + 1])
     if (out_dir / MANIFEST_NAME).exists():
-        ids |= {record.id for record in iter_manifest(out_dir)}
+        ids |= {record.id for record in _forget_missing_clips(out_dir)}
     if (out_dir / DROPPED_NAME).exists():
         ids |= set((out_dir / DROPPED_NAME).read_text().split())
     return ids
+
+
+def _forget_missing_clips(out_dir: Path) -> list[ClipRecord]:
+    """The manifest's records whose clip files exist; the manifest is rewritten without the others."""
+    records = list(iter_manifest(out_dir))
+    present = [(out_dir / r.path).is_file() for r in records]
+    kept = [r for r, here in zip(records, present, strict=True) if here]
+    if len(kept) < len(records):
+        missing = [r.path for r, here in zip(records, present, strict=True) if not here]
+        print(
+            f"{out_dir}: {len(missing)} clips of {MANIFEST_NAME} are missing (first: {missing[0]}); "
+            "making them again",
+            file=sys.stderr,
+        )
+        tmp = out_dir / (MANIFEST_NAME + ".tmp")
+        tmp.write_text("".join(r.to_json() + "\n" for r in kept))
+        os.replace(tmp, out_dir / MANIFEST_NAME)  # a crash leaves the old manifest whole
+    return kept
 
 
 def _check_config(out_dir: Path, config: GenerationConfig) -> None:
@@ -175,7 +198,11 @@ def generate(
     backend: str = "local",
 ) -> dict[str, int]:
     """Make every clip of `config` missing from `out_dir`; returns counts of made, skipped, dropped clips."""
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"dataset folder {out_dir} {why_not(out_dir, 'folder')}")
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_config(out_dir, config)
     done = finished_ids(out_dir)

@@ -40,6 +40,8 @@ class GenerationConfig(JsonConfig):
         from adapt2reward.envs.variants import get_variant
         from adapt2reward.tasks import get_task
 
+        if not self.domains:
+            raise ValueError("domains is empty: name robot and/or human")
         for domain in self.domains:
             if domain not in ("robot", "human"):
                 raise ValueError(f"unknown domain {domain!r}: use robot and/or human")
@@ -50,6 +52,17 @@ class GenerationConfig(JsonConfig):
         for name in ("robot_clips_per_task", "human_clips_per_task"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for domain, tasks, count, looks in (
+            ("robot", self.robot_tasks, "robot_clips_per_task", self.variants),
+            ("human", self.human_tasks, "human_clips_per_task", self.human_variants),
+        ):
+            # A domain asked for but given nothing to make would leave an empty dataset without a word.
+            if domain in self.domains and (tasks == () or getattr(self, count) == 0 or not looks):
+                named = "all" if tasks is None else list(tasks)
+                raise ValueError(
+                    f"no {domain} clips to make ({domain} tasks {named}, {count} {getattr(self, count)}, "
+                    f"variants {list(looks)}): give at least one of each, or leave {domain} out of domains"
+                )
         for name in ("success_fraction", "random_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
