@@ -1,4 +1,5 @@
-"""Evaluation protocols: named JSON configs in `configs/eval/`, run by `run_protocol`.
+"""Evaluation protocols: named JSON configs in `configs/eval/` (the package's `evaluation/configs/`), run
+by `run_protocol`.
 
 A protocol holds one or more sweeps; a sweep is a table whose columns are variants (pooled over its
 tasks) or tasks (pooled over its variants). A preset (`configs/eval/presets.json`: quick, full) sets the
@@ -23,6 +24,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,8 @@ from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunc
 from adapt2reward.planning.timing import PARTS
 from adapt2reward.tasks import get_task
 
-CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "eval"
+# Package data, so an installed wheel finds them; the repository's configs/eval links here for users.
+CONFIG_DIR = Path(files("adapt2reward.evaluation") / "configs")
 PROTOCOL_NAMES = ("env-generalization", "task-generalization", "robustness")
 PRESETS_FILE = "presets.json"
 
