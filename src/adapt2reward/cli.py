@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from adapt2reward.json_config import read_json
 
 # OpenMP threads that spin while they wait made torch 10x slower on a loaded 2-core machine (a 64 px
 # frame pass: 63 ms with 2 spinning threads, 5 ms with 2 passive ones, 7 ms with one); torch reads this
@@ -80,7 +86,7 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 
 def _config(cls, path: Path | None, **changes):
     """A config from a JSON file (or the defaults) with the flags that were given on top."""
-    base = json.loads(path.read_text()) if path else {}
+    base = read_json(path, f"{cls.__name__} file") if path else {}
     given = {
         k: ([str(x) for x in v] if isinstance(v, list) else str(v) if isinstance(v, Path) else v)
         for k, v in changes.items()
@@ -110,7 +116,7 @@ def _with_lerobot(
     out = cache or default_cache(spec)
     typer.echo(json.dumps(import_lerobot(spec, out)), err=True)
     if robot is None and config is not None:
-        robot = [Path(p) for p in json.loads(config.read_text()).get("robot", [])]
+        robot = [Path(p) for p in read_json(config, "config file").get("robot", [])]
     return [*(robot or []), out]
 
 
@@ -140,23 +146,128 @@ def _with_ssv2(
     out = ssv2_folder(spec, cache)
     typer.echo(json.dumps({"ssv2_import": str(out)}), err=True)
     if dirs is None and config is not None:
-        dirs = [Path(p) for p in json.loads(config.read_text()).get(key, [])]
+        dirs = [Path(p) for p in read_json(config, "config file").get(key, [])]
     return [*(dirs or []), out]
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
+_settings = {"debug": False}  # options given before the command, read by its error path
 
 
-@app.command()
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show an error's traceback, not one line.")] = False,
+) -> None:
+    _settings["debug"] = debug
+
+
+@contextlib.contextmanager
+def _warnings_in_one_line() -> Iterator[None]:
+    """Warnings shown as `warning: MESSAGE`, without the file and line of code a user cannot act on."""
+    default = warnings.formatwarning
+    warnings.formatwarning = lambda message, *_, **__: f"warning: {message}\n"
+    try:
+        yield
+    finally:
+        warnings.formatwarning = default
+
+
+def _is_user_error(error: BaseException) -> bool:
+    """Errors a user can act on (bad input; a file missing, unreadable or corrupt); the rest are bugs."""
+    from adapt2reward.data.clip_io import ClipDecodeError
+
+    return isinstance(error, ValueError | OSError | ClipDecodeError)
+
+
+def _message(error: BaseException) -> str:
+    """An error in one line; one the OS raised (permission denied, ...) names its path first."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
+
+
+def _new_folders(path: Path | None) -> list[Path]:
+    """`path` and its parents that do not exist yet, deepest first: what a failed run should not leave."""
+    new = []
+    while path is not None and not path.exists() and path != path.parent:
+        new.append(path)
+        path = path.parent
+    return new
+
+
+def command(name: str | None = None):
+    """`app.command`, with the one error path of every command: a user error ends in one line on stderr
+    and exit code 2 (`a2r --debug` shows its traceback), and a failed run removes the `--out` folders it
+    created while they are still empty."""
+
+    def register(fn):
+        @functools.wraps(fn)
+        def run(**params):
+            new = _new_folders(params.get("out"))
+            try:
+                with _warnings_in_one_line():
+                    fn(**params)
+            except BaseException as error:
+                for folder in new:
+                    if not folder.is_dir() or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
+                if not _is_user_error(error) or _settings["debug"]:
+                    raise
+                typer.secho(f"error: {_message(error)}", fg=typer.colors.RED, err=True)
+                raise typer.Exit(2) from None
+
+        return app.command(name)(run)
+
+    return register
+
+
+def _generation_fields(
+    domains: tuple[str, ...],
+    tasks: tuple[str, ...] | None,
+    human_tasks: tuple[str, ...] | None,
+    clips: int | None,
+    human_clips: int | None,
+    variants: tuple[str, ...] | None,
+) -> dict[str, object]:
+    """`a2r generate`'s per-domain flags as config fields. --tasks and --clips-per-task set the robot
+    clips, or the human ones when only those are made (who names tasks and a count gets them); a flag
+    that would set nothing is an error, not ignored."""
+    if "human" not in domains:
+        for flag, value in (("--human-tasks", human_tasks), ("--human-clips-per-task", human_clips)):
+            if value is not None:
+                raise ValueError(f"{flag} sets human clips, and --domains {','.join(domains)} makes none")
+    if "robot" in domains:
+        return {
+            "robot_tasks": tasks,
+            "robot_clips_per_task": clips,
+            "variants": variants,
+            "human_tasks": human_tasks,
+            "human_clips_per_task": human_clips,
+        }
+    if variants is not None:
+        raise ValueError("--variants sets the robot clips' looks, and --domains human makes no robot clips")
+    for flag, value, other in (("--tasks", tasks, human_tasks), ("--clips-per-task", clips, human_clips)):
+        if value is not None and other is not None:
+            raise ValueError(f"{flag} and --human-{flag[2:]} both set the human clips: give one")
+    return {
+        "human_tasks": tasks if tasks is not None else human_tasks,
+        "human_clips_per_task": clips if clips is not None else human_clips,
+    }
+
+
+@command()
 def generate(
     out: Annotated[Path, typer.Option(help="Dataset folder to create or resume.")],
     config: Annotated[Path | None, typer.Option(help="Generation config JSON (see configs/).")] = None,
-    tasks: Annotated[str | None, typer.Option(help="Robot tasks, comma-separated.")] = None,
+    tasks: Annotated[
+        str | None, typer.Option(help="Robot tasks, comma-separated (human ones with --domains human).")
+    ] = None,
     human_tasks: Annotated[str | None, typer.Option(help="Human-domain tasks, comma-separated.")] = None,
     domains: Annotated[str | None, typer.Option(help="robot,human")] = None,
-    clips_per_task: Annotated[int | None, typer.Option(help="Robot clips per task and variant.")] = None,
+    clips_per_task: Annotated[
+        int | None,
+        typer.Option(help="Robot clips per task and variant (human clips per task with --domains human)."),
+    ] = None,
     human_clips_per_task: Annotated[int | None, typer.Option(help="Human clips per task.")] = None,
     variants: Annotated[str | None, typer.Option(help="Robot variants, e.g. train,colors.")] = None,
     frames: Annotated[int | None, typer.Option(help="Frames kept per clip.")] = None,
@@ -171,26 +282,21 @@ def generate(
     from adapt2reward.data.generate import generate as run
     from adapt2reward.data.generation_config import GenerationConfig
 
-    try:
-        cfg = GenerationConfig.from_file(config) if config else GenerationConfig()
-        cfg = cfg.override(
-            robot_tasks=_split(tasks),
-            human_tasks=_split(human_tasks),
-            domains=_split(domains),
-            robot_clips_per_task=clips_per_task,
-            human_clips_per_task=human_clips_per_task,
-            variants=_split(variants),
-            num_frames=frames,
-            size=size,
-            seed=seed,
-        )
-        counts = run(cfg, out, workers=workers, backend=backend)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+    cfg = GenerationConfig.from_file(config) if config else GenerationConfig()
+    cfg = cfg.override(domains=_split(domains), num_frames=frames, size=size, seed=seed)
+    per_domain = _generation_fields(
+        cfg.domains,
+        _split(tasks),
+        _split(human_tasks),
+        clips_per_task,
+        human_clips_per_task,
+        _split(variants),
+    )
+    counts = run(cfg.override(**per_domain), out, workers=workers, backend=backend)
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 
-@app.command("import-lerobot")
+@command("import-lerobot")
 def import_lerobot_command(
     source: Annotated[Path, typer.Argument(help="LeRobot dataset folder (codebase v2.1 or v3.0).")],
     out: Annotated[Path, typer.Option(help="Dataset folder to create or resume.")],
@@ -210,27 +316,24 @@ def import_lerobot_command(
     from adapt2reward.data.lerobot_import import import_lerobot
     from adapt2reward.data.lerobot_read import LeRobotSpec
 
-    try:
-        span = None
-        if window is not None:
-            start, _, end = window.partition(":")
-            span = (float(start) if start else None, float(end) if end else None)
-        spec = LeRobotSpec(
-            str(source),
-            camera,
-            success_key,
-            str(success_file) if success_file else None,
-            num_frames=frames,
-            window=span,
-            success_threshold=success_threshold,
-        )
-        counts = import_lerobot(spec, out, size or None)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+    span = None
+    if window is not None:
+        start, _, end = window.partition(":")
+        span = (float(start) if start else None, float(end) if end else None)
+    spec = LeRobotSpec(
+        str(source),
+        camera,
+        success_key,
+        str(success_file) if success_file else None,
+        num_frames=frames,
+        window=span,
+        success_threshold=success_threshold,
+    )
+    counts = import_lerobot(spec, out, size or None)
     typer.echo(json.dumps(counts))
 
 
-@app.command("import-ssv2")
+@command("import-ssv2")
 def import_ssv2_command(
     labels: Annotated[
         Path, typer.Argument(help="SS-V2 split labels JSON (something-something-v2-train.json).")
@@ -252,28 +355,24 @@ def import_ssv2_command(
     size: Annotated[int, typer.Option(help="Frames cropped and resized to SIZE (0: as decoded).")] = 64,
 ) -> None:
     """Import SS-V2 videos of chosen classes as human clips of a dataset folder (resumable)."""
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.data.ssv2_classes import read_task_map
     from adapt2reward.data.ssv2_import import SSV2Spec, import_ssv2
 
-    try:
-        mapping = read_task_map(task_map) if task_map else {}
-        spec = SSV2Spec(
-            str(labels),
-            str(videos),
-            tuple(classes or ()),
-            mapping,
-            str(class_file) if class_file else None,
-            per_class,
-            frames,
-        )
-        counts = import_ssv2(spec, out, size or None)
-    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
-        _fail(str(e))
+    mapping = read_task_map(task_map) if task_map else {}
+    spec = SSV2Spec(
+        str(labels),
+        str(videos),
+        tuple(classes or ()),
+        mapping,
+        str(class_file) if class_file else None,
+        per_class,
+        frames,
+    )
+    counts = import_ssv2(spec, out, size or None)
     typer.echo(json.dumps(counts))
 
 
-@app.command("match-tasks")
+@command("match-tasks")
 def match_tasks(
     ssv2_labels: Annotated[
         Path, typer.Option(help="SS-V2 class file (template -> id) or a split's labels JSON.")
@@ -298,22 +397,18 @@ def match_tasks(
         read_templates,
         task_map,
     )
-    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.reward.reward_model import RewardModel
     from adapt2reward.tasks import TASK_NAMES, get_task
 
-    try:
-        names = list(_split(tasks) or TASK_NAMES)
-        unknown = sorted(set(names) - set(TASK_NAMES))
-        if unknown:
-            raise ValueError(f"unknown robot tasks {unknown}; known: {list(TASK_NAMES)}")
-        model = RewardModel.load(checkpoint).model
-        templates = read_templates(ssv2_labels)
-        templates = templates if pretending else drop_pretending(templates)
-        phrasings = {name: get_task(name).instructions for name in names}
-        matches = propose(rank_templates(model, phrasings, templates, max(top, 1)))
-    except (ValueError, FileNotFoundError, CheckpointError) as e:
-        _fail(str(e))
+    names = list(_split(tasks) or TASK_NAMES)
+    unknown = sorted(set(names) - set(TASK_NAMES))
+    if unknown:
+        raise ValueError(f"unknown robot tasks {unknown}; known: {list(TASK_NAMES)}")
+    model = RewardModel.load(checkpoint).model
+    templates = read_templates(ssv2_labels)
+    templates = templates if pretending else drop_pretending(templates)
+    phrasings = {name: get_task(name).instructions for name in names}
+    matches = propose(rank_templates(model, phrasings, templates, max(top, 1)))
     warned: set[frozenset] = set()
     for match in matches:
         typer.echo(f"{match.task}  ({'; '.join(match.phrasings)})")
@@ -346,7 +441,7 @@ def match_tasks(
         typer.echo(json.dumps(mapping, indent=2))
 
 
-@app.command()
+@command()
 def export(
     dataset: Annotated[Path, typer.Argument(help="Dataset folder (manifest.jsonl + clips).")],
     out: Annotated[Path, typer.Option(help="Folder to create; it must not exist.")],
@@ -356,19 +451,15 @@ def export(
     domain: Annotated[str, typer.Option(help="robot, human or all.")] = "robot",
 ) -> None:
     """Write a dataset as a LeRobot v3.0 dataset (success label and failure source as columns)."""
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.data.lerobot_write import export_lerobot
 
     if fmt != "lerobot":
-        _fail(f"unknown format {fmt!r}; known: lerobot")
-    try:
-        counts = export_lerobot(dataset, out, camera, fps, None if domain == "all" else domain)
-    except (ValueError, FileNotFoundError, FileExistsError, ClipDecodeError) as e:
-        _fail(str(e))
+        raise ValueError(f"unknown format {fmt!r}; known: lerobot")
+    counts = export_lerobot(dataset, out, camera, fps, None if domain == "all" else domain)
     typer.echo(json.dumps(counts))
 
 
-@app.command()
+@command()
 def pretrain(
     data: Annotated[
         list[Path] | None, typer.Option(help="Dataset folder(s) with human-domain clips.")
@@ -385,30 +476,26 @@ def pretrain(
     device: Device = "cpu",
 ) -> None:
     """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.models.device import resolve_device
     from adapt2reward.training.config import PretrainConfig
     from adapt2reward.training.pretrain import pretrain as run
 
-    try:
-        data = _with_ssv2(
-            data, config, "data", ssv2_labels, ssv2_videos, ssv2_classes, None, ssv2_per_class, ssv2_cache
-        )
-        cfg = _config(
-            PretrainConfig,
-            config,
-            data=data,
-            out=out,
-            epochs=epochs,
-            seed=seed,
-        )
-        last = run(cfg, device=str(resolve_device(device)))
-    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
-        _fail(str(e))
+    data = _with_ssv2(
+        data, config, "data", ssv2_labels, ssv2_videos, ssv2_classes, None, ssv2_per_class, ssv2_cache
+    )
+    cfg = _config(
+        PretrainConfig,
+        config,
+        data=data,
+        out=out,
+        epochs=epochs,
+        seed=seed,
+    )
+    last = run(cfg, device=str(resolve_device(device)))
     typer.echo(json.dumps({"checkpoint": cfg.out, **last}))
 
 
-@app.command()
+@command()
 def train(
     config: Annotated[Path | None, typer.Option(help="TrainConfig JSON (see configs/).")] = None,
     human: HumanDirs = None,
@@ -435,49 +522,45 @@ def train(
     ssv2_cache: SSV2Cache = None,
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.distributed.data_parallel import is_main_process
     from adapt2reward.evaluation.heldout import evaluate_run
     from adapt2reward.models.device import resolve_device
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
 
-    try:
-        robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
-        human = _with_ssv2(
-            human,
-            config,
-            "human",
-            ssv2_labels,
-            ssv2_videos,
-            ssv2_classes,
-            ssv2_task_map,
-            ssv2_per_class,
-            ssv2_cache,
-        )
-        cfg = _config(
-            TrainConfig,
-            config,
-            human=human,
-            robot=robot,
-            init=init,
-            out=out,
-            tasks=_split(tasks),
-            human_tasks=_split(human_tasks),
-            ablation=ablation,
-            num_modes=num_modes,
-            epochs=epochs,
-            seed=seed,
-        )
-        run(cfg, device=str(resolve_device(device)))
-        # under torchrun every process runs this command; the main one measures the run
-        metrics = evaluate_run(cfg.out) if is_main_process() else {}
-    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
-        _fail(str(e))
+    robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
+    human = _with_ssv2(
+        human,
+        config,
+        "human",
+        ssv2_labels,
+        ssv2_videos,
+        ssv2_classes,
+        ssv2_task_map,
+        ssv2_per_class,
+        ssv2_cache,
+    )
+    cfg = _config(
+        TrainConfig,
+        config,
+        human=human,
+        robot=robot,
+        init=init,
+        out=out,
+        tasks=_split(tasks),
+        human_tasks=_split(human_tasks),
+        ablation=ablation,
+        num_modes=num_modes,
+        epochs=epochs,
+        seed=seed,
+    )
+    run(cfg, device=str(resolve_device(device)))
+    # under torchrun every process runs this command; the main one measures the run
+    metrics = evaluate_run(cfg.out) if is_main_process() else {}
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
 
 
-@app.command()
+@command()
 def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
     config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,
@@ -503,45 +586,43 @@ def baseline(
 ) -> None:
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.models.device import resolve_device
 
     if kind not in BASELINES or BASELINES[kind].train is None:
-        _fail(f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}")
+        raise ValueError(
+            f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}"
+        )
     entry = BASELINES[kind]
-    try:
-        if kind != "concept2robot":
-            robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
-        robot = robot if kind != "concept2robot" else None
-        human = _with_ssv2(
-            human,
-            config,
-            "human",
-            ssv2_labels,
-            ssv2_videos,
-            ssv2_classes,
-            ssv2_task_map,
-            ssv2_per_class,
-            ssv2_cache,
-        )
-        cfg = _config(
-            entry.config_class,
-            config,
-            human=human,
-            human_tasks=_split(human_tasks),
-            robot=robot,
-            init=init,
-            out=out,
-            steps=steps,
-            seed=seed,
-        )
-        path = entry.train(cfg, device=str(resolve_device(device)))
-    except (ValueError, FileNotFoundError, ClipDecodeError) as e:
-        _fail(str(e))
+    if kind != "concept2robot":
+        robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
+    robot = robot if kind != "concept2robot" else None
+    human = _with_ssv2(
+        human,
+        config,
+        "human",
+        ssv2_labels,
+        ssv2_videos,
+        ssv2_classes,
+        ssv2_task_map,
+        ssv2_per_class,
+        ssv2_cache,
+    )
+    cfg = _config(
+        entry.config_class,
+        config,
+        human=human,
+        human_tasks=_split(human_tasks),
+        robot=robot,
+        init=init,
+        out=out,
+        steps=steps,
+        seed=seed,
+    )
+    path = entry.train(cfg, device=str(resolve_device(device)))
     typer.echo(json.dumps({"checkpoint": str(path)}))
 
 
-@app.command()
+@command()
 def score(
     video: Annotated[Path, typer.Argument(help="Video file (mp4, webm, ...) or clip archive (.npz).")],
     instruction: Annotated[str, typer.Argument(help='Instruction, e.g. "close the drawer".')],
@@ -549,18 +630,14 @@ def score(
     device: Device = "cpu",
 ) -> None:
     """Print the reward and success probability of a video for an instruction, as one JSON object."""
-    from adapt2reward.data.clip_io import ClipDecodeError, read_clip_file
-    from adapt2reward.models.checkpoint import CheckpointError
+    from adapt2reward.data.clip_io import read_clip_file
     from adapt2reward.models.device import resolve_device
     from adapt2reward.reward.reward_model import RewardModel
 
-    try:
-        model = RewardModel.load(checkpoint, resolve_device(device))
-        frames = read_clip_file(video)["frames"][None]
-        reward = float(model.reward(frames, [instruction])[0])
-        probability = float(model.success_probability(frames, [instruction])[0])
-    except (ValueError, FileNotFoundError, ClipDecodeError, CheckpointError) as e:
-        _fail(str(e))
+    frames = read_clip_file(video)["frames"][None]  # a bad path fails before the model's seconds of loading
+    model = RewardModel.load(checkpoint, resolve_device(device))
+    reward = float(model.reward(frames, [instruction])[0])
+    probability = float(model.success_probability(frames, [instruction])[0])
     typer.echo(json.dumps({"reward": reward, "success_probability": probability}))
 
 
@@ -580,7 +657,7 @@ def _methods(
     return methods
 
 
-@app.command("eval")
+@command("eval")
 def evaluate(
     protocol: Annotated[
         str,
@@ -616,28 +693,24 @@ def evaluate(
 ) -> None:
     """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
     from adapt2reward.evaluation.runner import run_evaluation
-    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
 
-    try:
-        methods = _methods(checkpoint, name, baseline, model)
-        summary = run_evaluation(
-            protocol,
-            methods,
-            checkpoint,
-            out,
-            episodes,
-            workers,
-            preset,
-            backend=backend,
-            device=str(resolve_device(device)),
-        )
-    except (ValueError, FileNotFoundError, CheckpointError) as e:
-        _fail(str(e))
+    methods = _methods(checkpoint, name, baseline, model)
+    summary = run_evaluation(
+        protocol,
+        methods,
+        checkpoint,
+        out,
+        episodes,
+        workers,
+        preset,
+        backend=backend,
+        device=str(resolve_device(device)),
+    )
     typer.echo(json.dumps(summary, indent=2))
 
 
-@app.command()
+@command()
 def bench(
     out: Annotated[Path, typer.Option(help="Results folder: bench.json, BENCH.md, PNGs (and probes/).")],
     model: Annotated[
@@ -674,41 +747,36 @@ def bench(
     device: Device = "cpu",
 ) -> None:
     """Score rewards on labelled clips: success detection, calibration, VOC, confusion, over-reward probes."""
-    from adapt2reward.data.clip_io import ClipDecodeError
     from adapt2reward.evaluation.bench import BenchSettings, run_bench
-    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
 
-    try:
-        methods = {}
-        for spec in model:
-            if "=" not in spec:
-                raise ValueError(f"expected --model NAME=PATH, got {spec!r}")
-            name, path = spec.rsplit("=", 1)
-            methods[name] = Path(path)
-        settings = BenchSettings(
-            calibration_fraction=calibration_fraction,
-            probes=probes,
-            probe_dir=str(probe_dir) if probe_dir else None,
-            bootstrap=bootstrap,
-            workers=workers,
-        )
-        run_bench(
-            methods,
-            out,
-            data or [],
-            heldout,
-            domain,
-            _split(tasks),
-            settings,
-            device=str(resolve_device(device)),
-        )
-    except (ValueError, FileNotFoundError, CheckpointError, ClipDecodeError) as e:
-        _fail(str(e))
+    methods = {}
+    for spec in model:
+        if "=" not in spec:
+            raise ValueError(f"expected --model NAME=PATH, got {spec!r}")
+        name, path = spec.rsplit("=", 1)
+        methods[name] = Path(path)
+    settings = BenchSettings(
+        calibration_fraction=calibration_fraction,
+        probes=probes,
+        probe_dir=str(probe_dir) if probe_dir else None,
+        bootstrap=bootstrap,
+        workers=workers,
+    )
+    run_bench(
+        methods,
+        out,
+        data or [],
+        heldout,
+        domain,
+        _split(tasks),
+        settings,
+        device=str(resolve_device(device)),
+    )
     typer.echo(f"bench: {out / 'BENCH.md'}")
 
 
-@app.command()
+@command()
 def report(
     results: Annotated[Path, typer.Option(help="Results folder written by `a2r eval`.")],
     ablation: Annotated[
@@ -718,14 +786,11 @@ def report(
     """Gather the results of `a2r eval` into RESULTS/REPORT.md with tables and PNG plots."""
     from adapt2reward.evaluation.report import build_report
 
-    try:
-        path = build_report(results, ablation)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+    path = build_report(results, ablation)
     typer.echo(f"report: {path}")
 
 
-@app.command()
+@command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's data, checkpoints and report.")] = Path(
         "runs/demo"
@@ -735,14 +800,11 @@ def demo(
     """Small end-to-end run: generate, pretrain, adapt, evaluate (quick preset), report. Resumable."""
     from adapt2reward.demo import run_demo
 
-    try:
-        path = run_demo(out, workers)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(str(e))
+    path = run_demo(out, workers)
     typer.echo(f"report: {path}")
 
 
-@app.command()
+@command()
 def serve(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint folder to serve.")],
     host: Annotated[
@@ -754,21 +816,17 @@ def serve(
     device: Device = "cpu",
 ) -> None:
     """Serve rewards over HTTP (POST /score, GET /health); the bearer token comes from $A2R_SERVE_TOKEN."""
-    from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.models.device import resolve_device
     from adapt2reward.serving.server import serve as run
 
-    try:
-        run(
-            checkpoint,
-            host=host,
-            port=port,
-            max_batch=max_batch,
-            max_queue=max_queue,
-            device=str(resolve_device(device)),
-        )
-    except (ValueError, FileNotFoundError, CheckpointError) as e:
-        _fail(str(e))
+    run(
+        checkpoint,
+        host=host,
+        port=port,
+        max_batch=max_batch,
+        max_queue=max_queue,
+        device=str(resolve_device(device)),
+    )
 
 
 if __name__ == "__main__":
