@@ -70,13 +70,29 @@ def test_generate_human_only_gets_the_tasks_and_count_it_names(tmp_path, counted
         (["--domains", "human", "--human-tasks", ""], ["no human clips to make"]),
         (["--domains", "human", "--clips-per-task", "0"], ["no human clips to make"]),
         (["--domains", ""], ["domains is empty"]),
-        (["--domains", "human", "--human-tasks", "drawer-close", "--workers", "0"], ["workers must be >= 1"]),
     ],
 )
 def test_generate_refuses_flags_that_would_do_nothing(tmp_path, counted_clips, flags, words):
     out = tmp_path / "new" / "data"
     assert_one_line_error(invoke("generate", "--out", out, *flags, *TINY), *words)
     assert not (tmp_path / "new").exists() and not counted_clips
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["generate", "--out", "x", "--domains", "human", "--human-tasks", "drawer-close", *TINY],
+        ["eval", "offline", "--checkpoint", "none", "--out", "x"],
+        ["bench", "--out", "x", "--model", "a=none"],
+    ],
+)
+def test_zero_workers_is_refused_not_run_serially(tmp_path, monkeypatch, counted_clips, command):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*command, "--workers", "0")
+    assert result.exit_code == 2 and "Invalid value for '--workers'" in result.output, result.output
+    assert not counted_clips and not (tmp_path / "x").exists()
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        gen.generate(GenerationConfig(domains=("human",)), tmp_path / "x", workers=0)
 
 
 def test_resumed_generate_makes_again_the_clips_whose_files_are_gone(tmp_path, capsys):

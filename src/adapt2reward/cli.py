@@ -273,7 +273,7 @@ def generate(
     frames: Annotated[int | None, typer.Option(help="Frames kept per clip.")] = None,
     size: Annotated[int | None, typer.Option(help="Frame height and width in pixels.")] = None,
     seed: Annotated[int | None, typer.Option(help="Dataset seed.")] = None,
-    workers: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(help="Parallel worker processes.", min=1)] = 1,
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
     ] = "local",
@@ -684,7 +684,7 @@ def evaluate(
     episodes: Annotated[
         int | None, typer.Option(help="Episodes per task and variant (default: the preset's).")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Parallel episode workers.")] = 1,
+    workers: Annotated[int, typer.Option(help="Parallel episode workers.", min=1)] = 1,
     preset: Annotated[str, typer.Option(help="quick, full or full-20 (presets.json).")] = "quick",
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
@@ -743,7 +743,7 @@ def bench(
         float, typer.Option(help="Share of clips (by clip id) that chooses the F1 threshold.")
     ] = 0.3,
     bootstrap: Annotated[int, typer.Option(help="Paired-bootstrap resamples (0: none).")] = 1000,
-    workers: Annotated[int, typer.Option(help="Processes that record probe clips.")] = 1,
+    workers: Annotated[int, typer.Option(help="Processes that record probe clips.", min=1)] = 1,
     device: Device = "cpu",
 ) -> None:
     """Score rewards on labelled clips: success detection, calibration, VOC, confusion, over-reward probes."""
@@ -795,7 +795,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's data, checkpoints and report.")] = Path(
         "runs/demo"
     ),
-    workers: Annotated[int, typer.Option(help="Parallel workers for generation and episodes.")] = 2,
+    workers: Annotated[int, typer.Option(help="Parallel workers for generation and episodes.", min=1)] = 2,
 ) -> None:
     """Small end-to-end run: generate, pretrain, adapt, evaluate (quick preset), report. Resumable."""
     from adapt2reward.demo import run_demo
