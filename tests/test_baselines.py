@@ -18,7 +18,7 @@ from adapt2reward.baselines import (
 )
 from adapt2reward.models.checkpoint import CheckpointError
 from adapt2reward.reward.reward_model import RewardModel
-from adapt2reward.training.setup import build_model
+from adapt2reward.training.model_init import build_model
 
 STEPS = 30
 RANGES = {"concept2robot": (0.0, 1.0), "dvd": (0.0, 1.0), "liv": (-1.0, 1.0)}

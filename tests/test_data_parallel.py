@@ -13,7 +13,7 @@ from adapt2reward.distributed.data_parallel import DataParallel
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.training.adapt import train
 from adapt2reward.training.config import TrainConfig
-from adapt2reward.training.setup import build_model
+from adapt2reward.training.model_init import build_model
 
 
 def test_two_processes_match_one_process(tmp_path):

@@ -28,7 +28,7 @@ from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
 from adapt2reward.training.device import training_device
-from adapt2reward.training.setup import trainable_parameters
+from adapt2reward.training.model_init import trainable_parameters
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from adapt2reward.baselines.config import BaselineConfig
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.training.device import Autocast
 from adapt2reward.training.loss_log import LossLog
-from adapt2reward.training.setup import build_model, seed_everything
+from adapt2reward.training.model_init import build_model
+from adapt2reward.training.seeding import seed_everything
 
 StepLoss = Callable[[], tuple[Tensor, dict[str, Tensor]]]
 

@@ -26,13 +26,9 @@ from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
 from adapt2reward.training.loss_log import LossLog
-from adapt2reward.training.setup import (
-    build_model,
-    resume_run,
-    save_run,
-    seed_everything,
-    trainable_parameters,
-)
+from adapt2reward.training.model_init import build_model, trainable_parameters
+from adapt2reward.training.run_state import resume_run, save_run
+from adapt2reward.training.seeding import seed_everything
 
 
 def failure_source(record) -> str:

@@ -1,0 +1,57 @@
+"""A run's full state on disk: saved at every checkpoint, restored when the run is started again."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from adapt2reward.models import Adapt2RewardModel
+from adapt2reward.models.checkpoint import load_train_state, save_model, save_train_state
+
+
+def save_run(
+    out: str | Path,
+    model: Adapt2RewardModel,
+    optimizer: torch.optim.Optimizer,
+    config: dict[str, Any],
+    progress: dict[str, Any],
+) -> None:
+    """Write the inference checkpoint and the training state (last, so it always matches a full save)."""
+    save_model(out, model, {"model": model.config.to_dict(), **config})
+    save_train_state(
+        out,
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "run_config": config,
+            **progress,
+        },
+    )
+
+
+def resume_run(
+    out: str | Path, model: Adapt2RewardModel, optimizer: torch.optim.Optimizer, config: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Restore model, optimizer and random state from `out`; None when there is nothing to resume.
+
+    A run may be resumed with more epochs; any other change of its config is an error.
+    """
+    state = load_train_state(out)
+    if state is None:
+        return None
+    saved, now = copy.deepcopy(state["run_config"]), copy.deepcopy(config)
+    for cfg in (saved, now):
+        cfg.get("train", {}).pop("epochs", None)
+    if saved != now:
+        raise ValueError(
+            f"{out} holds a run with another config; resume it with the same config (more epochs are "
+            "allowed) or choose another output folder"
+        )
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    return state
