@@ -183,10 +183,10 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
 )
 def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):
     config = _train_config(data, stage1, tmp_path, epochs=1, steps_per_epoch=2, **changes)
-    metrics = train(config, progress=False)
+    train(config, progress=False)
     rows = _losses(tmp_path / "losses.csv")
     assert {k for k, v in rows[-1].items() if v not in ("", None)} - {"step", "epoch", "total"} == parts
-    assert metrics["clips"] > 0
+    assert evaluate_run(tmp_path, progress=False)["clips"] > 0
     state = torch.load(tmp_path / "train_state.pt", weights_only=False)
     if "fvlc" in parts:
         ks = RewardModel.load(tmp_path).model.prompts.mode_mask.sum(1)
