@@ -35,7 +35,7 @@ def _train_config(data, stage1, out, **kw):
         init=str(stage1),
         out=str(out),
         epochs=3,
-        steps_per_epoch=10,
+        steps_per_epoch=20,  # at 10, held-out AUC swings 0.62-0.89 across seeds (either text wording)
         batch_human=6,
         batch_success=6,
         batch_failure=6,
@@ -62,7 +62,7 @@ def test_pretraining_lowers_the_contrastive_loss(stage1):
 def test_adaptation_lowers_every_loss_and_separates_heldout_outcomes(stage2):
     out, metrics = stage2
     rows = _losses(out / "losses.csv")
-    assert len(rows) == 30
+    assert len(rows) == 60
     for key in ("cdc", "vlc", "fvlc", "bce", "total"):
         assert _falls(rows, key), key
     assert metrics["clips"] > 0 and metrics["failures"] > 0 and metrics["successes"] > 0
@@ -88,7 +88,7 @@ def test_resume_after_interruption_continues_where_it_stopped(data, stage1, stag
     resumed = RewardModel.load(tmp_path / "resumed").model.state_dict()
     for name, tensor in RewardModel.load(reference).model.state_dict().items():
         assert torch.equal(tensor, resumed[name]), name
-    assert [r["step"] for r in _losses(tmp_path / "resumed" / "losses.csv")] == [str(i) for i in range(1, 31)]
+    assert [r["step"] for r in _losses(tmp_path / "resumed" / "losses.csv")] == [str(i) for i in range(1, 61)]
 
 
 def test_resume_with_another_config_is_refused(data, stage1, stage2):
