@@ -1,8 +1,8 @@
 """Stage 2: adapt a video-language model into a robot reward with failure prompts (the paper's method).
 
-Readable top to bottom: data, model, objective, resume, the loop (one batch of B_h human, B_r robot
-success and B_f robot failure clips per step), re-clustering of the failure modes at every epoch end,
-checkpoints, and the held-out metrics at the end.
+Readable top to bottom: data, model, objective, resume, re-clustering of the failure modes at every
+epoch end, and the step (one batch of B_h human, B_r robot success and B_f robot failure clips) inside
+the loop every training run shares (`training.loop`: resume, log, checkpoints, stop).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from adapt2reward.data.batching import StageTwoSampler
 from adapt2reward.data.clip_bank import ClipBank
@@ -25,9 +24,8 @@ from adapt2reward.tasks import opposite_instructions
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
 from adapt2reward.training.failure_modes import FailureModes, cluster_failures
-from adapt2reward.training.loss_log import LossLog
+from adapt2reward.training.loop import TrainLoop
 from adapt2reward.training.model_init import build_model, trainable_parameters
-from adapt2reward.training.run_state import resume_run, save_run
 from adapt2reward.training.seeding import seed_everything
 
 
@@ -97,112 +95,89 @@ def train(
     run_config = {"stage": "adapt", "train": config.to_dict(), "tasks": tasks}
 
     # Resume or start ----------------------------------------------------------------------------------
-    state = resume_run(out, model, optimizer, run_config)
-    if state is None:
-        epoch, step_in_epoch, global_step = 0, 0, 0
+    def state() -> dict:
+        return {
+            "sampler": sampler.state(),
+            "text_rng": rng.bit_generator.state,
+            "modes": modes.state() if modes is not None else None,
+        }
+
+    def end_epoch() -> None:  # the re-clustering: pseudo-labels follow the adapted features
+        nonlocal modes
+        if use_prompts:
+            modes = _recluster(model, banks["failure"], failure_task, config, modes)
+
+    loop = TrainLoop(
+        out,
+        model,
+        optimizer,
+        run_config,
+        steps=config.steps_per_epoch,
+        epochs=config.epochs,
+        save_every=config.save_every,
+        desc="adapt",
+        state=state,
+        on_epoch_end=end_epoch,
+        progress=progress,
+        stop_after=stop_after,
+        is_main=dp.is_main,
+    )
+    saved = loop.resume()
+    if saved is None:
         modes = _recluster(model, banks["failure"], failure_task, config, None) if use_prompts else None
     else:
-        epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
-        sampler.load_state(state["sampler"])
-        rng.bit_generator.state = state["text_rng"]
-        modes = FailureModes.from_state(state["modes"]) if state["modes"] is not None else None
-    log = LossLog(out / "losses.csv", resume_step=global_step if state else None) if dp.is_main else None
+        sampler.load_state(saved["sampler"])
+        rng.bit_generator.state = saved["text_rng"]
+        modes = FailureModes.from_state(saved["modes"]) if saved["modes"] is not None else None
 
-    def save() -> None:
-        if not dp.is_main:
-            return
-        save_run(
-            out,
-            model,
-            optimizer,
-            run_config,
-            {
-                "epoch": epoch,
-                "step_in_epoch": step_in_epoch,
-                "global_step": global_step,
-                "sampler": sampler.state(),
-                "text_rng": rng.bit_generator.state,
-                "modes": modes.state() if modes is not None else None,
-            },
-        )
-
-    # The loop -----------------------------------------------------------------------------------------
+    # The loop: resumed where the run stopped, logged, saved every `save_every` steps and at epoch ends --
     model.train()
-    while epoch < config.epochs:
-        bar = tqdm(
-            total=config.steps_per_epoch,
-            initial=step_in_epoch,
-            desc=f"adapt epoch {epoch + 1}/{config.epochs}",
-            disable=not progress,
+    for _ in loop.steps():
+        batch = sampler.sample()
+        records = (
+            [human.records[i] for i in batch.human]
+            + [banks["success"].records[i] for i in batch.robot_success]
+            + [banks["failure"].records[i] for i in batch.robot_failure]
         )
-        while step_in_epoch < config.steps_per_epoch:
-            batch = sampler.sample()
-            records = (
-                [human.records[i] for i in batch.human]
-                + [banks["success"].records[i] for i in batch.robot_success]
-                + [banks["failure"].records[i] for i in batch.robot_failure]
-            )
-            extra = (
-                opposite_instructions(sorted({r.task for r in records})) if config.hard_negatives else None
-            )
-            columns, texts, labels = task_text_columns(records, rng, extra)
-            labels = torch.from_numpy(labels).to(device)
-            n_h, n_s = len(batch.human), len(batch.robot_success)
+        extra = opposite_instructions(sorted({r.task for r in records})) if config.hard_negatives else None
+        columns, texts, labels = task_text_columns(records, rng, extra)
+        labels = torch.from_numpy(labels).to(device)
+        n_h, n_s = len(batch.human), len(batch.robot_success)
 
-            with autocast():  # bf16 forward on a GPU, a no-op on the CPU
-                text_features = model.encode_text(texts)
-                human_features = dp.gather(_encode(banks["human"], model, dp.shard(batch.human)))
-                robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
-                failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
-                failure_texts, failure_mask = (
-                    failure_text_columns(model, columns, texts, prompt_tasks) if use_prompts else (None, None)
-                )
-                failure_modes = None
-                if modes is not None:
-                    failure_modes = torch.from_numpy(modes.labels[batch.robot_failure]).to(device)
-                total, parts = criterion(
-                    logit_scale=model.logit_scale(),
-                    human_features=human_features,
-                    human_tasks=labels[:n_h],
-                    robot_features=robot_features,
-                    robot_tasks=labels[n_h : n_h + n_s],
-                    task_text_features=text_features,
-                    failure_features=failure_features,
-                    failure_tasks=labels[n_h + n_s :],
-                    failure_modes=failure_modes,
-                    failure_text_features=failure_texts,
-                    failure_mode_mask=failure_mask,
-                    success_scale=model.success_head.scale,
-                    success_bias=model.success_head.bias,
-                )
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            dp.average_gradients(trainable)
-            optimizer.step()
-
-            step_in_epoch += 1
-            global_step += 1
-            row = {"step": global_step, "epoch": epoch + 1, "total": total.item()}
-            row |= {name: value.item() for name, value in parts.items()}
-            if log is not None:
-                log.write(row)
-            bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k not in ("step", "epoch")})
-            bar.update()
-            if global_step % config.save_every == 0:
-                save()
-            if stop_after is not None and global_step >= stop_after:
-                bar.close()
-                save()
-                dp.close()
-                return global_step
-        bar.close()
-        if use_prompts:  # the end-of-epoch re-clustering: pseudo-labels follow the adapted features
-            modes = _recluster(model, banks["failure"], failure_task, config, modes)
-        epoch, step_in_epoch = epoch + 1, 0
-        save()
+        with autocast():  # bf16 forward on a GPU, a no-op on the CPU
+            text_features = model.encode_text(texts)
+            human_features = dp.gather(_encode(banks["human"], model, dp.shard(batch.human)))
+            robot_features = dp.gather(_encode(banks["success"], model, dp.shard(batch.robot_success)))
+            failure_features = dp.gather(_encode(banks["failure"], model, dp.shard(batch.robot_failure)))
+            failure_texts, failure_mask = (
+                failure_text_columns(model, columns, texts, prompt_tasks) if use_prompts else (None, None)
+            )
+            failure_modes = None
+            if modes is not None:
+                failure_modes = torch.from_numpy(modes.labels[batch.robot_failure]).to(device)
+            total, parts = criterion(
+                logit_scale=model.logit_scale(),
+                human_features=human_features,
+                human_tasks=labels[:n_h],
+                robot_features=robot_features,
+                robot_tasks=labels[n_h : n_h + n_s],
+                task_text_features=text_features,
+                failure_features=failure_features,
+                failure_tasks=labels[n_h + n_s :],
+                failure_modes=failure_modes,
+                failure_text_features=failure_texts,
+                failure_mode_mask=failure_mask,
+                success_scale=model.success_head.scale,
+                success_bias=model.success_head.bias,
+            )
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        dp.average_gradients(trainable)
+        optimizer.step()
+        loop.log({"total": total.item()} | {name: value.item() for name, value in parts.items()})
 
     dp.close()
-    return global_step
+    return loop.global_step
 
 
 def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:

@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from adapt2reward.data.batching import balanced_draw, group_by_task
 from adapt2reward.data.clip_bank import ClipBank
@@ -23,9 +22,8 @@ from adapt2reward.data.task_texts import task_text_columns
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.training.config import PretrainConfig
 from adapt2reward.training.device import training_device
-from adapt2reward.training.loss_log import LossLog
+from adapt2reward.training.loop import TrainLoop
 from adapt2reward.training.model_init import build_model, trainable_parameters
-from adapt2reward.training.run_state import resume_run, save_run
 from adapt2reward.training.seeding import seed_everything
 
 
@@ -62,52 +60,33 @@ def pretrain(
     criterion = VideoLanguageContrastiveLoss()
     optimizer = torch.optim.AdamW(trainable_parameters(model), lr=config.lr, weight_decay=config.weight_decay)
     run_config = {"stage": "pretrain", "train": config.to_dict(), "tasks": sorted(groups)}
-
-    state = resume_run(out, model, optimizer, run_config)
-    if state is None:
-        epoch, step_in_epoch, global_step = 0, 0, 0
-    else:
-        epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
+    loop = TrainLoop(
+        out,
+        model,
+        optimizer,
+        run_config,
+        steps=steps_per_epoch,
+        epochs=config.epochs,
+        save_every=config.save_every,
+        desc="pretrain",
+        state=lambda: {"rng": rng.bit_generator.state},
+        progress=progress,
+        stop_after=stop_after,
+    )
+    state = loop.resume()
+    if state is not None:
         rng.bit_generator.state = state["rng"]
-    log = LossLog(out / "losses.csv", resume_step=global_step if state else None)
-
-    def save() -> None:
-        progress_state = {"epoch": epoch, "step_in_epoch": step_in_epoch, "global_step": global_step}
-        save_run(out, model, optimizer, run_config, progress_state | {"rng": rng.bit_generator.state})
 
     model.train()
-    last: dict[str, Any] = {}
-    while epoch < config.epochs:
-        bar = tqdm(
-            total=steps_per_epoch,
-            initial=step_in_epoch,
-            desc=f"pretrain epoch {epoch + 1}/{config.epochs}",
-            disable=not progress,
-        )
-        while step_in_epoch < steps_per_epoch:
-            idx = balanced_draw(groups, config.batch_size, rng)
-            _, texts, labels = task_text_columns([bank.records[i] for i in idx], rng)
-            with autocast():  # bf16 forward on a GPU, a no-op on the CPU
-                video = F.normalize(bank.encode(model.video, idx), dim=-1)
-                labels = torch.from_numpy(labels).to(device)
-                loss = criterion(video, labels, model.encode_text(texts), model.logit_scale())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-
-            step_in_epoch += 1
-            global_step += 1
-            last = {"step": global_step, "epoch": epoch + 1, "vlc": loss.item()}
-            log.write(last)
-            bar.set_postfix(vlc=f"{last['vlc']:.3f}")
-            bar.update()
-            if global_step % config.save_every == 0:
-                save()
-            if stop_after is not None and global_step >= stop_after:
-                bar.close()
-                save()
-                return last
-        bar.close()
-        epoch, step_in_epoch = epoch + 1, 0
-        save()
-    return last
+    for _ in loop.steps():
+        idx = balanced_draw(groups, config.batch_size, rng)
+        _, texts, labels = task_text_columns([bank.records[i] for i in idx], rng)
+        with autocast():  # bf16 forward on a GPU, a no-op on the CPU
+            video = F.normalize(bank.encode(model.video, idx), dim=-1)
+            labels = torch.from_numpy(labels).to(device)
+            loss = criterion(video, labels, model.encode_text(texts), model.logit_scale())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loop.log({"vlc": loss.item()})
+    return loop.last

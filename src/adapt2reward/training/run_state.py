@@ -8,19 +8,20 @@ from typing import Any
 
 import torch
 
-from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.models.checkpoint import load_train_state, save_model, save_train_state
 
 
 def save_run(
     out: str | Path,
-    model: Adapt2RewardModel,
+    model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     config: dict[str, Any],
     progress: dict[str, Any],
+    checkpoint_config: dict[str, Any],
 ) -> None:
-    """Write the inference checkpoint and the training state (last, so it always matches a full save)."""
-    save_model(out, model, {"model": model.config.to_dict(), **config})
+    """Write the inference checkpoint (`model` with `checkpoint_config` as its config.json) and the training
+    state (last, so it always matches a full save)."""
+    save_model(out, model, checkpoint_config)
     save_train_state(
         out,
         {
@@ -34,11 +35,11 @@ def save_run(
 
 
 def resume_run(
-    out: str | Path, model: Adapt2RewardModel, optimizer: torch.optim.Optimizer, config: dict[str, Any]
+    out: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Restore model, optimizer and random state from `out`; None when there is nothing to resume.
 
-    A run may be resumed with more epochs; any other change of its config is an error.
+    A run may be resumed with more epochs; any other change of its config is an error naming `out`.
     """
     state = load_train_state(out)
     if state is None:
@@ -48,8 +49,8 @@ def resume_run(
         cfg.get("train", {}).pop("epochs", None)
     if saved != now:
         raise ValueError(
-            f"{out} holds a run with another config; resume it with the same config (more epochs are "
-            "allowed) or choose another output folder"
+            f"{out} holds a run with another config; resume it with the same config (a training stage may "
+            "be given more epochs) or choose another output folder"
         )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
