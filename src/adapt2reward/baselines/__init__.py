@@ -24,7 +24,8 @@ from adapt2reward.reward.reward_model import RewardModel
 @dataclass(frozen=True)
 class Baseline:
     """How to load a baseline's reward (`load(ckpt_dir, device)`) and, unless it needs no training, how to
-    train it (`train(config, progress) -> checkpoint folder`, with `config` a `config_class`)."""
+    train it (`train(config, progress) -> checkpoint folder`, with `config` a `config_class`; a rerun
+    resumes, see `baselines.loop.fit`)."""
 
     load: Callable[..., Any]
     train: Callable[..., Path] | None = None

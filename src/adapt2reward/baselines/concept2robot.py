@@ -60,8 +60,10 @@ class Concept2RobotReward(BaselineReward):
         return probs.gather(1, tasks[:, None])[:, 0].cpu()
 
 
-def train_concept2robot(config: Concept2RobotConfig, progress: bool = True, device: str = "cpu") -> Path:
-    """Train the classifier (video tower + linear head) into `config.out`; returns that folder.
+def train_concept2robot(
+    config: Concept2RobotConfig, progress: bool = True, device: str = "cpu", stop_after: int | None = None
+) -> Path:
+    """Train (or resume) the classifier (video tower + linear head) into `config.out`; returns that folder.
 
     Loss: cross-entropy over the human tasks, L = mean_i -log softmax(W v_i + b)[y_i].
     """
@@ -79,8 +81,6 @@ def train_concept2robot(config: Concept2RobotConfig, progress: bool = True, devi
         features = F.normalize(bank.encode(model.video, idx), dim=-1)
         return F.cross_entropy(baseline.classifier(features), labels[idx]), {}
 
-    baseline.train()
     parameters = trainable_parameters(model.video) + list(baseline.classifier.parameters())
-    fit(loss, parameters, config, "concept2robot", progress, autocast)
-    baseline.eval().save(out, config.to_dict())
+    fit(baseline, loss, parameters, config, rng, progress, autocast, stop_after)
     return out

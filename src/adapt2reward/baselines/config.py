@@ -18,6 +18,7 @@ class BaselineConfig(JsonConfig):
     Run
         out: output folder (checkpoint, `losses.csv`, frame-feature cache).
         steps: optimiser steps; lr, weight_decay: AdamW; seed: sampling, initialisation and the split.
+        save_every: steps between checkpoints (also saved at the end); a rerun resumes.
     """
 
     human: tuple[str, ...] = ()
@@ -29,13 +30,14 @@ class BaselineConfig(JsonConfig):
     lr: float = 3e-4
     weight_decay: float = 0.01
     seed: int = 0
+    save_every: int = 50
 
     def __post_init__(self) -> None:
         if not self.human:
             raise ValueError("a baseline needs at least one `human` dataset folder")
         if not self.init:
             raise ValueError("`init` must name the stage-1 checkpoint the baselines start from")
-        check_positive(self, "steps", "batch_size", "lr")
+        check_positive(self, "steps", "batch_size", "lr", "save_every")
 
 
 @dataclass(frozen=True)

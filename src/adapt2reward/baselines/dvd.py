@@ -99,8 +99,10 @@ class DVDReward(BaselineReward):
         return torch.sigmoid(self.same_task_logit(demos, features[:, None].expand_as(demos))).mean(-1).cpu()
 
 
-def train_dvd(config: DVDConfig, progress: bool = True, device: str = "cpu") -> Path:
-    """Train the discriminator (video tower + MLP) into `config.out`; returns that folder.
+def train_dvd(
+    config: DVDConfig, progress: bool = True, device: str = "cpu", stop_after: int | None = None
+) -> Path:
+    """Train (or resume) the discriminator (video tower + MLP) into `config.out`; returns that folder.
 
     Loss over anchors a (success clips, tasks balanced), positives p (another success clip of a's task,
     human or robot) and negatives n (a clip of another task, or a robot failure of a's task):
@@ -149,16 +151,15 @@ def train_dvd(config: DVDConfig, progress: bool = True, device: str = "cpu") -> 
         neg_loss = F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative))
         return pos_loss + neg_loss, {"positive": pos_loss, "negative": neg_loss}
 
-    baseline.train()
-    parameters = trainable_parameters(model.video) + list(baseline.discriminator.parameters())
-    fit(loss, parameters, config, "dvd", progress, autocast)
-    baseline.eval()
-    with torch.no_grad():
+    @torch.no_grad()
+    def store_demos() -> None:
         for row, task in enumerate(tasks):
             baseline.demo_features[row] = encode(
                 success, _demos(success, groups[task], config.num_demos, rng)
             )
-    baseline.save(out, config.to_dict())
+
+    parameters = trainable_parameters(model.video) + list(baseline.discriminator.parameters())
+    fit(baseline, loss, parameters, config, rng, progress, autocast, stop_after, store_demos)
     return out
 
 

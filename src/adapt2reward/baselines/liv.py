@@ -98,8 +98,11 @@ def _frame_features(model: Adapt2RewardModel, bank: ClipBank, clip: np.ndarray, 
     return model.encode_video(bank.videos[clip, frame][:, None])
 
 
-def train_liv(config: LIVConfig, progress: bool = True, device: str = "cpu") -> Path:
-    """Train the video and text towers with LIV's objective into `config.out`; returns that folder.
+def train_liv(
+    config: LIVConfig, progress: bool = True, device: str = "cpu", stop_after: int | None = None
+) -> Path:
+    """Train (or resume) the video and text towers with LIV's objective into `config.out`; returns that
+    folder.
 
         L = w_img VIP(g = phi(o_T)) + w_lang VIP(g = psi(l)) + w_nce InfoNCE(phi(o_T), psi(l))
 
@@ -130,10 +133,8 @@ def train_liv(config: LIVConfig, progress: bool = True, device: str = "cpu") -> 
         weights = (config.image_weight, config.language_weight, config.contrastive_weight)
         return sum(w * part for w, part in zip(weights, parts.values(), strict=True)), parts
 
-    baseline = LIVReward(model).train()
     parameters = (
         trainable_parameters(model.video) + trainable_parameters(model.text) + [model.log_logit_scale]
     )
-    fit(loss, parameters, config, "liv", progress, autocast)
-    baseline.eval().save(out, config.to_dict())
+    fit(LIVReward(model), loss, parameters, config, rng, progress, autocast, stop_after)
     return out

@@ -93,9 +93,13 @@ class BaselineReward(nn.Module, LearnedReward):
 
     # Checkpoints --------------------------------------------------------------------------------------
     def save(self, ckpt_dir: str | Path, train_config: dict[str, Any] | None = None) -> None:
-        """`model.safetensors` (backbone and baseline tensors) + `config.json` (kind, model config, spec)."""
+        """`model.safetensors` (backbone and baseline tensors) + `config.json` (`checkpoint_config`)."""
+        save_model(ckpt_dir, self, self.checkpoint_config(train_config))
+
+    def checkpoint_config(self, train_config: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What `config.json` holds: kind, model config, spec and the training config if any."""
         config = {KIND_KEY: self.kind, "model": self.backbone.config.to_dict(), "spec": self.spec()}
-        save_model(ckpt_dir, self, config | ({"train": train_config} if train_config else {}))
+        return config | ({"train": train_config} if train_config else {})
 
     @classmethod
     def load(cls, ckpt_dir: str | Path, device: str | torch.device = "cpu") -> Self:
