@@ -83,7 +83,7 @@ def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):
 
 def test_instructions_map_to_tasks_exactly_or_by_nearest_text(stage1):
     model = Concept2RobotReward(
-        build_model({}, str(stage1)), {t: list(INSTRUCTIONS[t]) for t in INSTRUCTIONS}
+        build_model(None, str(stage1)), {t: list(INSTRUCTIONS[t]) for t in INSTRUCTIONS}
     )
     tasks = list(model.task_instructions)
     found = model.matcher(["push the drawer shut", "open the faucet", "press the button now"])

@@ -1,6 +1,7 @@
 """The generator: labels from the simulator, both failure sources, determinism, and lossless resume."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -106,7 +107,7 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(reference, tmp_path,
 
 def test_resume_with_another_config_is_refused(reference):
     with pytest.raises(ValueError, match="another config"):
-        gen.generate(CONFIG.override(seed=1), reference, progress=False)
+        gen.generate(replace(CONFIG, seed=1), reference, progress=False)
 
 
 def test_bad_input_names_the_problem(tmp_path):

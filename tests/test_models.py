@@ -156,7 +156,7 @@ def test_bad_prompt_config_names_field():
         PromptConfig(prompt_length=0)
     with pytest.raises(ValueError, match="tasks"):
         PromptConfig(tasks={"a": ""})
-    with pytest.raises(ValueError, match="unknown fields"):
+    with pytest.raises(ValueError, match=r"ModelConfig.backbone: unknown key\(s\) \[.colour.\]"):
         ModelConfig.from_dict({"backbone": {"colour": 1}})
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import inspect
 import json
 import os
+import typing
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from adapt2reward.json_config import read_json
+from adapt2reward.json_config import load_config
 
 # OpenMP threads that spin while they wait made torch 10x slower on a loaded 2-core machine (a 64 px
 # frame pass: 63 ms with 2 spinning threads, 5 ms with 2 passive ones, 7 ms with one); torch reads this
@@ -39,7 +43,6 @@ HumanTasks = Annotated[
 ]
 Device = Annotated[str, typer.Option(help="Where the model runs: cpu, cuda, cuda:N or auto (CUDA if any).")]
 
-# A LeRobot folder as robot data (train, baseline): imported once into a dataset folder, then read as one.
 LeRobotDir = Annotated[
     Path | None,
     typer.Option("--lerobot", help="LeRobot dataset folder (v2.1 or v3.0) whose episodes are robot clips."),
@@ -56,9 +59,6 @@ LeRobotCache = Annotated[
     Path | None,
     typer.Option(help="Dataset folder the LeRobot episodes are imported into (default: a cache folder)."),
 ]
-
-# An SS-V2 split as human data (pretrain, train, baseline): chosen classes imported once into a dataset
-# folder (its tasks renamed by the task map), then read as one.
 SSV2Labels = Annotated[
     Path | None, typer.Option(help="SS-V2 split labels JSON (something-something-v2-train.json).")
 ]
@@ -80,74 +80,81 @@ SSV2Cache = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class LeRobotOptions:
+    """A LeRobot folder as robot data (train, baseline): imported once into a dataset folder, then read
+    as one. A command taking a parameter of this type gets these fields as its flags."""
+
+    lerobot: LeRobotDir = None
+    camera: Camera = None
+    success_key: SuccessKey = None
+    success_file: SuccessFile = None
+    lerobot_cache: LeRobotCache = None
+
+    def imported(self) -> list[str]:
+        """The dataset folder of the import asked for (made now; a rerun reuses what is imported), if any."""
+        if self.lerobot is None:
+            return []
+        if self.camera is None:
+            raise ValueError("--lerobot needs --camera KEY, one of the video features in its meta/info.json")
+        from adapt2reward.data.lerobot_import import default_cache, import_lerobot
+        from adapt2reward.data.lerobot_read import LeRobotSpec
+
+        success_file = str(self.success_file) if self.success_file else None
+        spec = LeRobotSpec(str(self.lerobot), self.camera, self.success_key, success_file)
+        out = self.lerobot_cache or default_cache(spec)
+        typer.echo(json.dumps(import_lerobot(spec, out)), err=True)
+        return [str(out)]
+
+
+@dataclass(frozen=True)
+class SSV2Options:
+    """An SS-V2 split as human data (pretrain, train, baseline): chosen classes imported once into a
+    dataset folder (its tasks renamed by the task map), then read as one. A command taking a parameter of
+    this type gets these fields as its flags."""
+
+    ssv2_labels: SSV2Labels = None
+    ssv2_videos: SSV2Videos = None
+    ssv2_classes: SSV2Classes = None
+    ssv2_task_map: SSV2TaskMap = None
+    ssv2_per_class: SSV2PerClass = 0
+    ssv2_cache: SSV2Cache = None
+
+    def imported(self) -> list[str]:
+        """The dataset folder of the import asked for (made now; a rerun reuses what is imported), if any."""
+        if self.ssv2_labels is None and self.ssv2_videos is None:
+            if self.ssv2_classes or self.ssv2_task_map:
+                raise ValueError("--ssv2-classes and --ssv2-task-map need --ssv2-labels and --ssv2-videos")
+            return []
+        if self.ssv2_labels is None or self.ssv2_videos is None:
+            raise ValueError("SS-V2 data needs both --ssv2-labels and --ssv2-videos")
+        from adapt2reward.data.ssv2_classes import read_task_map
+        from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
+
+        mapping = read_task_map(self.ssv2_task_map) if self.ssv2_task_map else {}
+        classes = tuple(self.ssv2_classes or ())
+        spec = SSV2Spec(str(self.ssv2_labels), str(self.ssv2_videos), classes, mapping, self.ssv2_per_class)
+        out = ssv2_folder(spec, self.ssv2_cache)
+        typer.echo(json.dumps({"ssv2_import": str(out)}), err=True)
+        return [str(out)]
+
+
 def _split(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
 
 
-def _config(cls, path: Path | None, **changes):
-    """A config from a JSON file (or the defaults) with the flags that were given on top."""
-    base = read_json(path, f"{cls.__name__} file") if path else {}
-    given = {
-        k: ([str(x) for x in v] if isinstance(v, list) else str(v) if isinstance(v, Path) else v)
-        for k, v in changes.items()
-        if v is not None and v != []
+def _given(**flags: Any) -> dict[str, Any]:
+    """The flags given on the command line (not None), as config values (paths as strings)."""
+    plain = {
+        k: [str(x) for x in v] if isinstance(v, list) else v for k, v in flags.items() if v not in (None, [])
     }
-    return cls.from_dict(base | given)
+    return {k: str(v) if isinstance(v, Path) else v for k, v in plain.items()}
 
 
-def _with_lerobot(
-    robot: list[Path] | None,
-    config: Path | None,
-    lerobot: Path | None,
-    camera: str | None,
-    success_key: str | None,
-    success_file: Path | None,
-    cache: Path | None,
-) -> list[Path] | None:
-    """The robot folders plus the import of `lerobot` (made now; a rerun reuses what is imported)."""
-    if lerobot is None:
-        return robot
-    if camera is None:
-        raise ValueError("--lerobot needs --camera KEY, one of the video features in its meta/info.json")
-    from adapt2reward.data.lerobot_import import default_cache, import_lerobot
-    from adapt2reward.data.lerobot_read import LeRobotSpec
-
-    spec = LeRobotSpec(str(lerobot), camera, success_key, str(success_file) if success_file else None)
-    out = cache or default_cache(spec)
-    typer.echo(json.dumps(import_lerobot(spec, out)), err=True)
-    if robot is None and config is not None:
-        robot = [Path(p) for p in read_json(config, "config file").get("robot", [])]
-    return [*(robot or []), out]
-
-
-def _with_ssv2(
-    dirs: list[Path] | None,
-    config: Path | None,
-    key: str,
-    labels: Path | None,
-    videos: Path | None,
-    classes: list[str] | None,
-    task_map: Path | None,
-    per_class: int,
-    cache: Path | None,
-) -> list[Path] | None:
-    """The human folders plus the import of an SS-V2 split (made now; a rerun reuses what is imported)."""
-    if labels is None and videos is None:
-        if classes or task_map:
-            raise ValueError("--ssv2-classes and --ssv2-task-map need --ssv2-labels and --ssv2-videos")
-        return dirs
-    if labels is None or videos is None:
-        raise ValueError("SS-V2 data needs both --ssv2-labels and --ssv2-videos")
-    from adapt2reward.data.ssv2_classes import read_task_map
-    from adapt2reward.data.ssv2_import import SSV2Spec, ssv2_folder
-
-    mapping = read_task_map(task_map) if task_map else {}
-    spec = SSV2Spec(str(labels), str(videos), tuple(classes or ()), mapping, per_class=per_class)
-    out = ssv2_folder(spec, cache)
-    typer.echo(json.dumps({"ssv2_import": str(out)}), err=True)
-    if dirs is None and config is not None:
-        dirs = [Path(p) for p in read_json(config, "config file").get(key, [])]
-    return [*(dirs or []), out]
+def _config(cls: type, path: Path | None, imported: dict[str, list[str]] | None = None, **flags: Any):
+    """A config from its JSON file (or the defaults) with the flags given on top, and the folders of a
+    LeRobot or SS-V2 import added to the dataset folders of its field (`{"robot": [folder]}`)."""
+    return load_config(cls, path, _given(**flags), {k: v for k, v in (imported or {}).items() if v})
 
 
 _settings = {"debug": False}  # options given before the command, read by its error path
@@ -194,12 +201,42 @@ def _new_folders(path: Path | None) -> list[Path]:
     return new
 
 
+def _option_groups(fn: Callable[..., None]) -> Callable[..., None]:
+    """`fn` with each parameter typed by an options dataclass (`LeRobotOptions`) replaced, for typer, by
+    that dataclass's fields as flags; `fn` gets the dataclass."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    groups = {name: hint for name, hint in hints.items() if dataclasses.is_dataclass(hint)}
+    params = []
+    for param in inspect.signature(fn).parameters.values():
+        group = groups.get(param.name)
+        if group is None:
+            params.append(param.replace(annotation=hints[param.name]))
+            continue
+        group_hints = typing.get_type_hints(group, include_extras=True)
+        params += [
+            inspect.Parameter(f.name, param.KEYWORD_ONLY, default=f.default, annotation=group_hints[f.name])
+            for f in dataclasses.fields(group)
+        ]
+
+    @functools.wraps(fn)
+    def call(**values: Any) -> None:
+        for name, group in groups.items():
+            values[name] = group(**{f.name: values.pop(f.name) for f in dataclasses.fields(group)})
+        fn(**values)
+
+    call.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    call.__annotations__ = {p.name: p.annotation for p in params}
+    return call
+
+
 def command(name: str | None = None):
     """`app.command`, with the one error path of every command: a user error ends in one line on stderr
     and exit code 2 (`a2r --debug` shows its traceback), and a failed run removes the `--out` folders it
-    created while they are still empty."""
+    created while they are still empty. Options dataclasses among its parameters become flags."""
 
     def register(fn):
+        fn = _option_groups(fn)
+
         @functools.wraps(fn)
         def run(**params):
             new = _new_folders(params.get("out"))
@@ -282,8 +319,7 @@ def generate(
     from adapt2reward.data.generate import generate as run
     from adapt2reward.data.generation_config import GenerationConfig
 
-    cfg = GenerationConfig.from_file(config) if config else GenerationConfig()
-    cfg = cfg.override(domains=_split(domains), num_frames=frames, size=size, seed=seed)
+    cfg = _config(GenerationConfig, config, domains=_split(domains), num_frames=frames, size=size, seed=seed)
     per_domain = _generation_fields(
         cfg.domains,
         _split(tasks),
@@ -292,7 +328,7 @@ def generate(
         human_clips_per_task,
         _split(variants),
     )
-    counts = run(cfg.override(**per_domain), out, workers=workers, backend=backend)
+    counts = run(dataclasses.replace(cfg, **_given(**per_domain)), out, workers=workers, backend=backend)
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 
@@ -466,31 +502,18 @@ def pretrain(
     ] = None,
     out: OutCkpt = None,
     config: Annotated[Path | None, typer.Option(help="PretrainConfig JSON (see configs/).")] = None,
-    ssv2_labels: SSV2Labels = None,
-    ssv2_videos: SSV2Videos = None,
-    ssv2_classes: SSV2Classes = None,
-    ssv2_per_class: SSV2PerClass = 0,
-    ssv2_cache: SSV2Cache = None,
     epochs: Epochs = None,
     seed: Seed = None,
     device: Device = "cpu",
+    ssv2: SSV2Options = SSV2Options(),
 ) -> None:
     """Stage 1: video-language pre-training on human video-text pairs; rerun to resume."""
     from adapt2reward.models.device import resolve_device
     from adapt2reward.training.config import PretrainConfig
     from adapt2reward.training.pretrain import pretrain as run
 
-    data = _with_ssv2(
-        data, config, "data", ssv2_labels, ssv2_videos, ssv2_classes, None, ssv2_per_class, ssv2_cache
-    )
-    cfg = _config(
-        PretrainConfig,
-        config,
-        data=data,
-        out=out,
-        epochs=epochs,
-        seed=seed,
-    )
+    imported = {"data": ssv2.imported()}
+    cfg = _config(PretrainConfig, config, imported, data=data, out=out, epochs=epochs, seed=seed)
     last = run(cfg, device=str(resolve_device(device)))
     typer.echo(json.dumps({"checkpoint": cfg.out, **last}))
 
@@ -509,17 +532,8 @@ def train(
     epochs: Epochs = None,
     seed: Seed = None,
     device: Device = "cpu",
-    lerobot: LeRobotDir = None,
-    camera: Camera = None,
-    success_key: SuccessKey = None,
-    success_file: SuccessFile = None,
-    lerobot_cache: LeRobotCache = None,
-    ssv2_labels: SSV2Labels = None,
-    ssv2_videos: SSV2Videos = None,
-    ssv2_classes: SSV2Classes = None,
-    ssv2_task_map: SSV2TaskMap = None,
-    ssv2_per_class: SSV2PerClass = 0,
-    ssv2_cache: SSV2Cache = None,
+    lerobot: LeRobotOptions = LeRobotOptions(),
+    ssv2: SSV2Options = SSV2Options(),
 ) -> None:
     """Stage 2: adapt with human clips and robot success/failure clips (the method); rerun to resume."""
     from adapt2reward.distributed.data_parallel import is_main_process
@@ -528,21 +542,11 @@ def train(
     from adapt2reward.training.adapt import train as run
     from adapt2reward.training.config import TrainConfig
 
-    robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
-    human = _with_ssv2(
-        human,
-        config,
-        "human",
-        ssv2_labels,
-        ssv2_videos,
-        ssv2_classes,
-        ssv2_task_map,
-        ssv2_per_class,
-        ssv2_cache,
-    )
+    imported = {"robot": lerobot.imported(), "human": ssv2.imported()}
     cfg = _config(
         TrainConfig,
         config,
+        imported,
         human=human,
         robot=robot,
         init=init,
@@ -572,17 +576,8 @@ def baseline(
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
     seed: Seed = None,
     device: Device = "cpu",
-    lerobot: LeRobotDir = None,
-    camera: Camera = None,
-    success_key: SuccessKey = None,
-    success_file: SuccessFile = None,
-    lerobot_cache: LeRobotCache = None,
-    ssv2_labels: SSV2Labels = None,
-    ssv2_videos: SSV2Videos = None,
-    ssv2_classes: SSV2Classes = None,
-    ssv2_task_map: SSV2TaskMap = None,
-    ssv2_per_class: SSV2PerClass = 0,
-    ssv2_cache: SSV2Cache = None,
+    lerobot: LeRobotOptions = LeRobotOptions(),
+    ssv2: SSV2Options = SSV2Options(),
 ) -> None:
     """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
     from adapt2reward.baselines import BASELINES
@@ -593,23 +588,15 @@ def baseline(
             f"cannot train {kind!r}; trainable baselines: {[k for k, b in BASELINES.items() if b.train]}"
         )
     entry = BASELINES[kind]
-    if kind != "concept2robot":
-        robot = _with_lerobot(robot, config, lerobot, camera, success_key, success_file, lerobot_cache)
-    robot = robot if kind != "concept2robot" else None
-    human = _with_ssv2(
-        human,
-        config,
-        "human",
-        ssv2_labels,
-        ssv2_videos,
-        ssv2_classes,
-        ssv2_task_map,
-        ssv2_per_class,
-        ssv2_cache,
-    )
+    imported = {"human": ssv2.imported()}
+    if kind == "concept2robot":  # human clips only
+        robot = None
+    else:
+        imported["robot"] = lerobot.imported()
     cfg = _config(
         entry.config_class,
         config,
+        imported,
         human=human,
         human_tasks=_split(human_tasks),
         robot=robot,

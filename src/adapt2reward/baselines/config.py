@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapt2reward.json_config import JsonConfig
+from adapt2reward.json_config import JsonConfig, check
 from adapt2reward.training.config import check_positive
 
 
@@ -33,10 +33,8 @@ class BaselineConfig(JsonConfig):
     save_every: int = 50
 
     def __post_init__(self) -> None:
-        if not self.human:
-            raise ValueError("a baseline needs at least one `human` dataset folder")
-        if not self.init:
-            raise ValueError("`init` must name the stage-1 checkpoint the baselines start from")
+        check(bool(self.human), self, "human", "a baseline needs at least one dataset folder")
+        check(bool(self.init), self, "init", "must name the stage-1 checkpoint the baselines start from")
         check_positive(self, "steps", "batch_size", "lr", "save_every")
 
 
@@ -57,7 +55,5 @@ class RobotDataConfig(BaselineConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.robot:
-            raise ValueError("this baseline needs at least one `robot` dataset folder")
-        if not 0.0 <= self.heldout_fraction < 1.0:
-            raise ValueError(f"heldout_fraction must lie in [0, 1), got {self.heldout_fraction}")
+        check(bool(self.robot), self, "robot", "this baseline needs at least one dataset folder")
+        check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")

@@ -25,8 +25,10 @@ from adapt2reward.baselines.loop import fit, start_run
 from adapt2reward.baselines.reward import BaselineReward, TaskMatcher
 from adapt2reward.data.batching import balanced_draw, group_by_task
 from adapt2reward.data.clip_bank import ClipBank
+from adapt2reward.json_config import check
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
+from adapt2reward.training.config import check_positive
 from adapt2reward.training.device import training_device
 from adapt2reward.training.model_init import trainable_parameters
 
@@ -48,10 +50,8 @@ class DVDConfig(RobotDataConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0.0 <= self.failure_negatives <= 1.0:
-            raise ValueError(f"failure_negatives must lie in [0, 1], got {self.failure_negatives}")
-        if self.num_demos <= 0 or self.hidden <= 0:
-            raise ValueError(f"num_demos and hidden must be positive, got {self.num_demos}, {self.hidden}")
+        check(0.0 <= self.failure_negatives <= 1.0, self, "failure_negatives", "must lie in [0, 1]")
+        check_positive(self, "num_demos", "hidden")
 
 
 class DVDReward(BaselineReward):

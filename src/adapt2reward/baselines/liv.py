@@ -24,6 +24,7 @@ from adapt2reward.baselines.reward import BaselineReward
 from adapt2reward.data.batching import balanced_draw, group_by_task
 from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.task_texts import task_text_columns
+from adapt2reward.json_config import check, fail
 from adapt2reward.losses.vlc import VideoLanguageContrastiveLoss
 from adapt2reward.models import Adapt2RewardModel
 from adapt2reward.reward.reward_model import Clips
@@ -47,11 +48,12 @@ class LIVConfig(RobotDataConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0.0 < self.gamma < 1.0:
-            raise ValueError(f"gamma must lie in (0, 1), got {self.gamma}")
+        check(0.0 < self.gamma < 1.0, self, "gamma", "must lie in (0, 1)")
         weights = (self.image_weight, self.language_weight, self.contrastive_weight)
-        if min(weights) < 0 or max(weights) == 0:
-            raise ValueError(f"loss weights must be >= 0 and not all 0, got {weights}")
+        for name in ("image_weight", "language_weight", "contrastive_weight"):
+            check(getattr(self, name) >= 0, self, name, "must be >= 0")
+        if max(weights) == 0:
+            fail(self, "image_weight, language_weight and contrastive_weight must not all be 0")
 
 
 class VIPLoss(nn.Module):

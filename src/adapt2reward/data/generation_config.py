@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapt2reward.json_config import JsonConfig
+from adapt2reward.json_config import JsonConfig, check, fail
 
 # The paper's three robot training tasks; drawer-close is always among them.
 DEFAULT_ROBOT_TASKS = ("drawer-close", "faucet-open", "button-press")
@@ -40,18 +40,15 @@ class GenerationConfig(JsonConfig):
         from adapt2reward.envs.variants import get_variant
         from adapt2reward.tasks import get_task
 
-        if not self.domains:
-            raise ValueError("domains is empty: name robot and/or human")
-        for domain in self.domains:
-            if domain not in ("robot", "human"):
-                raise ValueError(f"unknown domain {domain!r}: use robot and/or human")
+        check(bool(self.domains), self, "domains", "domains is empty: name robot and/or human")
+        unknown = [d for d in self.domains if d not in ("robot", "human")]
+        check(not unknown, self, "domains", f"unknown domain(s) {unknown}: use robot and/or human")
         for task in (*self.robot_tasks, *(self.human_tasks or ())):
             get_task(task)
         for variant in (*self.variants, *self.human_variants):
             get_variant(variant)
         for name in ("robot_clips_per_task", "human_clips_per_task"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+            check(getattr(self, name) >= 0, self, name, "must be >= 0")
         for domain, tasks, count, looks in (
             ("robot", self.robot_tasks, "robot_clips_per_task", self.variants),
             ("human", self.human_tasks, "human_clips_per_task", self.human_variants),
@@ -59,19 +56,16 @@ class GenerationConfig(JsonConfig):
             # A domain asked for but given nothing to make would leave an empty dataset without a word.
             if domain in self.domains and (tasks == () or getattr(self, count) == 0 or not looks):
                 named = "all" if tasks is None else list(tasks)
-                raise ValueError(
+                fail(
+                    self,
                     f"no {domain} clips to make ({domain} tasks {named}, {count} {getattr(self, count)}, "
-                    f"variants {list(looks)}): give at least one of each, or leave {domain} out of domains"
+                    f"variants {list(looks)}): give at least one of each, or leave {domain} out of domains",
                 )
         for name in ("success_fraction", "random_fraction"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
-        if self.num_frames < 2:
-            raise ValueError(f"num_frames must be >= 2, got {self.num_frames}")
-        if self.size < 16 or self.size % 2:
-            raise ValueError(f"size must be an even number >= 16, got {self.size}")
-        if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+            check(0.0 <= getattr(self, name) <= 1.0, self, name, "must lie in [0, 1]")
+        check(self.num_frames >= 2, self, "num_frames", "must be >= 2")
+        check(self.size >= 16 and self.size % 2 == 0, self, "size", "must be an even number >= 16")
+        check(self.max_attempts >= 1, self, "max_attempts", "must be >= 1")
 
     @property
     def all_human_tasks(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from adapt2reward.data.lerobot_meta import (
 from adapt2reward.data.lerobot_video import decode_at
 from adapt2reward.data.records import FAILURE_SOURCES, ClipRecord
 from adapt2reward.data.transforms import frame_indices
-from adapt2reward.json_config import JsonConfig
+from adapt2reward.json_config import JsonConfig, check
 
 # Per-episode columns that `a2r export` writes next to the success label, read back when present.
 TASK_COLUMN, VARIANT_COLUMN, FAILURE_COLUMN = "a2r_task", "a2r_variant", "failure_source"
@@ -54,10 +54,8 @@ class LeRobotSpec(JsonConfig):
     success_threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.num_frames < 1:
-            raise ValueError(f"num_frames must be positive, got {self.num_frames}")
-        if self.window is not None and len(self.window) != 2:
-            raise ValueError(f"window must be (start, end) in seconds, got {self.window}")
+        check(self.num_frames >= 1, self, "num_frames", "must be positive")
+        check(self.window is None or len(self.window) == 2, self, "window", "must be (start, end) in seconds")
 
 
 def _objects(values: list[Any]) -> np.ndarray:

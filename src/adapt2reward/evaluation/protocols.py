@@ -23,7 +23,7 @@ import json
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,8 @@ import numpy as np
 
 from adapt2reward.envs.variants import get_variant
 from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
-from adapt2reward.json_config import read_json
-from adapt2reward.planning.cem import CEMConfig
+from adapt2reward.json_config import ConfigError, check, from_dict, load_config, read_json
 from adapt2reward.planning.episode import PlannerConfig
-from adapt2reward.planning.plan import PlanSpace
 from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
 from adapt2reward.planning.timing import PARTS
 from adapt2reward.tasks import get_task
@@ -80,9 +78,12 @@ class ProtocolConfig:
     """unseen_robot_tasks: the protocol plans tasks no method may have robot training clips of."""
 
     name: str
-    description: str
-    sweeps: dict[str, Sweep]
+    description: str = ""
+    sweeps: dict[str, Sweep] = field(default_factory=dict)
     unseen_robot_tasks: bool = False
+
+    def __post_init__(self) -> None:
+        check(bool(self.sweeps), self, "sweeps", "a protocol needs at least one sweep")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class Preset:
     seed: int
     planner: PlannerConfig
 
+    def __post_init__(self) -> None:
+        check(self.episodes >= 1, self, "episodes", "must be >= 1")
+
 
 def get_protocol(name: str | Path) -> ProtocolConfig:
     """A protocol by name (`configs/eval/NAME.json`) or from a JSON file path."""
@@ -103,19 +107,7 @@ def get_protocol(name: str | Path) -> ProtocolConfig:
             known = ", ".join(PROTOCOL_NAMES)
             raise ValueError(f"unknown protocol {name!r}; known: {known}, or a path to a .json file")
         path = CONFIG_DIR / f"{name}.json"
-    data = read_json(path, "evaluation config")
-    sweeps = {
-        sweep: Sweep(s["by"], tuple(s["tasks"]), tuple(s["variants"])) for sweep, s in data["sweeps"].items()
-    }
-    unseen = bool(data.get("unseen_robot_tasks", False))
-    return ProtocolConfig(path.stem, data.get("description", ""), sweeps, unseen)
-
-
-def planner_from_dict(data: Mapping[str, Any]) -> PlannerConfig:
-    """A `PlannerConfig` from its JSON form (`space` and `cem` sub-objects, the rest as fields)."""
-    rest = {k: v for k, v in data.items() if k not in ("space", "cem")}
-    space, cem = PlanSpace(**data.get("space", {})), CEMConfig(**data.get("cem", {}))
-    return PlannerConfig(space=space, cem=cem, **rest)
+    return load_config(ProtocolConfig, path, {"name": path.stem})
 
 
 def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> Preset:
@@ -123,10 +115,10 @@ def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) 
     presets = read_json(presets_file, "evaluation presets")
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(presets)}")
-    p = presets[name]
-    if p["episodes"] < 1:
-        raise ValueError(f"preset {name!r}: episodes must be >= 1, got {p['episodes']}")
-    return Preset(name, int(p["episodes"]), int(p["seed"]), planner_from_dict(p["planner"]))
+    try:
+        return from_dict(Preset, {**presets[name], "name": name})
+    except ConfigError as e:
+        raise e.in_file(presets_file) from None
 
 
 def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, RewardFunction]:

@@ -6,8 +6,9 @@ rebuilds the same architecture.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
+
+from adapt2reward.json_config import JsonConfig, check, nested_from_dicts
 
 BACKBONE_KINDS = ("minilm-efficientnet", "minilm-smallcnn", "hf-clip")
 TEMPORAL_POOLS = ("cls", "mean")
@@ -17,21 +18,8 @@ MINILM_LAYERS = 6
 EFFICIENTNET_BLOCKS = 16
 
 
-def _check(ok: bool, name: str, value: Any, why: str) -> None:
-    if not ok:
-        raise ValueError(f"{name}={value!r}: {why}")
-
-
-def _known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
-    return dict(data)
-
-
 @dataclass
-class BackboneConfig:
+class BackboneConfig(JsonConfig):
     """The two towers and the joint space.
 
     Backbone:
@@ -76,13 +64,10 @@ class BackboneConfig:
     max_logit_scale: float = 100.0
 
     def __post_init__(self) -> None:
-        _check(self.kind in BACKBONE_KINDS, "kind", self.kind, f"must be one of {BACKBONE_KINDS}")
-        _check(
-            (self.kind == "hf-clip") == (self.hf_clip_path is not None),
-            "hf_clip_path",
-            self.hf_clip_path,
-            "is required for kind 'hf-clip' and only allowed for it",
-        )
+        check(self.kind in BACKBONE_KINDS, self, "kind", f"must be one of {BACKBONE_KINDS}")
+        needs_path = self.kind == "hf-clip"
+        why = "is required for kind 'hf-clip' and only allowed for it"
+        check(needs_path == (self.hf_clip_path is not None), self, "hf_clip_path", why)
         for name in (
             "embed_dim",
             "num_frames",
@@ -91,54 +76,26 @@ class BackboneConfig:
             "temporal_width",
             "max_text_tokens",
         ):
-            _check(getattr(self, name) > 0, name, getattr(self, name), "must be positive")
+            check(getattr(self, name) > 0, self, name, "must be positive")
         for name in ("frame_trainable_blocks", "temporal_depth", "text_trainable_layers"):
-            _check(getattr(self, name) >= 0, name, getattr(self, name), "must be >= 0")
+            check(getattr(self, name) >= 0, self, name, "must be >= 0")
         if self.kind == "minilm-efficientnet":
-            _check(
-                self.frame_trainable_blocks <= EFFICIENTNET_BLOCKS,
-                "frame_trainable_blocks",
-                self.frame_trainable_blocks,
-                f"EfficientNet-Lite0 has {EFFICIENTNET_BLOCKS} blocks",
-            )
+            why = f"EfficientNet-Lite0 has {EFFICIENTNET_BLOCKS} blocks"
+            check(self.frame_trainable_blocks <= EFFICIENTNET_BLOCKS, self, "frame_trainable_blocks", why)
         if self.kind != "hf-clip":
-            _check(
-                self.text_trainable_layers <= MINILM_LAYERS,
-                "text_trainable_layers",
-                self.text_trainable_layers,
-                f"MiniLM-L6 has {MINILM_LAYERS} layers",
-            )
-        _check(
-            self.temporal_width % self.temporal_heads == 0,
-            "temporal_width",
-            self.temporal_width,
-            f"must be divisible by temporal_heads={self.temporal_heads}",
-        )
-        _check(
-            self.temporal_pool in TEMPORAL_POOLS,
-            "temporal_pool",
-            self.temporal_pool,
-            f"must be one of {TEMPORAL_POOLS}",
-        )
-        _check(0.0 <= self.dropout < 1.0, "dropout", self.dropout, "must be in [0, 1)")
-        _check(self.init_temperature > 0, "init_temperature", self.init_temperature, "must be positive")
-        _check(
-            self.max_logit_scale >= 1.0 / self.init_temperature,
-            "max_logit_scale",
-            self.max_logit_scale,
-            f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}",
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BackboneConfig:
-        return cls(**_known_fields(cls, data))
+            why = f"MiniLM-L6 has {MINILM_LAYERS} layers"
+            check(self.text_trainable_layers <= MINILM_LAYERS, self, "text_trainable_layers", why)
+        why = f"must be divisible by temporal_heads={self.temporal_heads}"
+        check(self.temporal_width % self.temporal_heads == 0, self, "temporal_width", why)
+        check(self.temporal_pool in TEMPORAL_POOLS, self, "temporal_pool", f"must be one of {TEMPORAL_POOLS}")
+        check(0.0 <= self.dropout < 1.0, self, "dropout", "must be in [0, 1)")
+        check(self.init_temperature > 0, self, "init_temperature", "must be positive")
+        why = f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}"
+        check(self.max_logit_scale >= 1.0 / self.init_temperature, self, "max_logit_scale", why)
 
 
 @dataclass
-class PromptConfig:
+class PromptConfig(JsonConfig):
     """Learnable failure prompts: K modes per training task, each L_p vectors in the text embedding space.
 
     tasks: training task name -> its canonical instruction (the text a failure prompt is inserted into).
@@ -158,38 +115,22 @@ class PromptConfig:
 
     def __post_init__(self) -> None:
         self.tasks = dict(self.tasks)
-        for name, text in self.tasks.items():
-            _check(
-                isinstance(text, str) and text.strip() != "",
-                f"tasks[{name!r}]",
-                text,
-                "must be a non-empty instruction",
-            )
-        _check(self.num_modes >= 1, "num_modes", self.num_modes, "must be >= 1")
-        _check(self.prompt_length >= 1, "prompt_length", self.prompt_length, "must be >= 1")
-        _check(self.init in PROMPT_INITS, "init", self.init, f"must be one of {PROMPT_INITS}")
-        _check(
-            self.init != "text" or self.init_text.strip() != "",
-            "init_text",
-            self.init_text,
-            "must be non-empty when init='text'",
-        )
-        _check(self.init_std >= 0, "init_std", self.init_std, "must be >= 0")
+        empty = [name for name, text in self.tasks.items() if not isinstance(text, str) or not text.strip()]
+        check(not empty, self, "tasks", f"the instructions of {empty} must not be empty")
+        check(self.num_modes >= 1, self, "num_modes", "must be >= 1")
+        check(self.prompt_length >= 1, self, "prompt_length", "must be >= 1")
+        check(self.init in PROMPT_INITS, self, "init", f"must be one of {PROMPT_INITS}")
+        why = "must be non-empty when init='text'"
+        check(self.init != "text" or self.init_text.strip() != "", self, "init_text", why)
+        check(self.init_std >= 0, self, "init_std", "must be >= 0")
 
     @property
     def task_names(self) -> list[str]:
         return list(self.tasks)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PromptConfig:
-        return cls(**_known_fields(cls, data))
-
 
 @dataclass
-class ModelConfig:
+class ModelConfig(JsonConfig):
     """Everything needed to rebuild an `Adapt2RewardModel`.
 
     success_init_scale, success_init_bias: initial a, b of the success head p = sigmoid(a * cos + b).
@@ -201,15 +142,5 @@ class ModelConfig:
     success_init_bias: float = -5.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.backbone, dict):
-            self.backbone = BackboneConfig.from_dict(self.backbone)
-        if isinstance(self.prompts, dict):
-            self.prompts = PromptConfig.from_dict(self.prompts)
-        _check(self.success_init_scale > 0, "success_init_scale", self.success_init_scale, "must be positive")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        return cls(**_known_fields(cls, data))
+        nested_from_dicts(self)
+        check(self.success_init_scale > 0, self, "success_init_scale", "must be positive")

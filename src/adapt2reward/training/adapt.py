@@ -19,7 +19,7 @@ from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.run_data import load_human_items, load_robot_split
 from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
 from adapt2reward.distributed.data_parallel import DataParallel
-from adapt2reward.losses.combined import PRESETS, Adapt2RewardLoss, LossConfig
+from adapt2reward.losses.combined import Adapt2RewardLoss
 from adapt2reward.tasks import opposite_instructions
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
@@ -79,8 +79,7 @@ def train(
     }
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows
     failure_task = np.asarray([task_index[r.task] for r in banks["failure"].records], dtype=np.int64)
-    weights = {f"{k}_weight": v for k, v in config.loss_weights.items()}
-    criterion = Adapt2RewardLoss(LossConfig(**PRESETS[config.ablation], **weights))
+    criterion = Adapt2RewardLoss(config.loss_config())
     trainable = trainable_parameters(model)
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     sampler = StageTwoSampler(

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from adapt2reward.json_config import JsonConfig
+from adapt2reward.json_config import JsonConfig, check, fail, nested_from_dicts
+from adapt2reward.losses.combined import PRESETS, LossConfig
+from adapt2reward.models.config import BackboneConfig
 
-ABLATIONS = ("full", "no-failure", "bce-only")
 FAILURE_SOURCES = ("random", "near_success")
+MAX_MODES = 5  # K lies in 1..5, the paper's ablation range
+
+
+@dataclass(frozen=True)
+class LossWeights(JsonConfig):
+    """Weights of CDC, VLC, fVLC and BCE in the stage-2 objective (`losses.combined`)."""
+
+    cdc: float = 1.0
+    vlc: float = 1.0
+    fvlc: float = 1.0
+    bce: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("cdc", "vlc", "fvlc", "bce"):
+            check(getattr(self, name) >= 0, self, name, "must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -17,8 +33,7 @@ class PretrainConfig(JsonConfig):
 
     Data: `data` dataset folders (their human-domain clips) and/or, with `ssv2_labels` and `ssv2_videos`,
     a real Something-Something-v2 split, of the classes `ssv2_classes` only (ids or templates; empty:
-    all), imported once into a cache folder (`data.ssv2_import`). `backbone` holds `BackboneConfig`
-    fields (empty: the default).
+    all), imported once into a cache folder (`data.ssv2_import`). `backbone`: the model's towers.
     """
 
     data: tuple[str, ...] = ()
@@ -26,7 +41,7 @@ class PretrainConfig(JsonConfig):
     ssv2_labels: str | None = None
     ssv2_videos: str | None = None
     ssv2_classes: tuple[str, ...] = ()
-    backbone: dict[str, Any] = field(default_factory=dict)
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
     batch_size: int = 32
     epochs: int = 4
     steps_per_epoch: int = 0  # 0: one pass over the clips
@@ -36,8 +51,9 @@ class PretrainConfig(JsonConfig):
     seed: int = 0
 
     def __post_init__(self) -> None:
+        nested_from_dicts(self)
         if not self.data and not (self.ssv2_labels and self.ssv2_videos):
-            raise ValueError("pretrain needs `data` dataset folders or `ssv2_labels` with `ssv2_videos`")
+            fail(self, "pretrain needs `data` dataset folders or `ssv2_labels` with `ssv2_videos`")
         check_positive(self, "batch_size", "epochs", "lr", "save_every")
 
 
@@ -55,15 +71,21 @@ class TrainConfig(JsonConfig):
         the training seed, so runs of several seeds are measured on the same held-out clips).
     Method
         `ablation`: "full" (CDC + VLC + fVLC + BCE), "no-failure" (no failure clips: CDC + VLC),
-        "bce-only" (failure clips through BCE only, no failure prompts). `num_modes` K (1 to 5) per
-        task; `choose_k`: "fixed" or "silhouette" (K per task from the data, up to `num_modes`).
+        "bce-only" (failure clips through BCE only, no failure prompts): the presets of
+        `losses.combined.PRESETS`. `num_modes`: K per task, 1 to `MAX_MODES` = 5 (the paper's
+        ablation range). `choose_k`: "fixed" or "silhouette" (K per task from the data, up to `num_modes`).
         `kmeans_restarts`: k-means++ starts of each failure re-clustering, the best kept (runs made before
         this field clustered from a single start: set 1 to redo them).
         `prompt_length`: L_p vectors per prompt. `failure_sources`: which failure clips to use.
+        `loss_weights`: of CDC, VLC, fVLC and BCE. `fvlc_success_negatives`: the batch's success texts
+        are negatives in fVLC too.
     Batches
         B_h, B_r, B_f clips per batch: `batch_human`, `batch_success`, `batch_failure`.
         `hard_negatives`: add the instruction of each batch task's opposite task (close vs open the
         drawer) to the text columns of VLC, so the text side learns direction.
+    Model
+        `init`: the stage-1 checkpoint the model starts from (None: a fresh model of `backbone`). With
+        `init`, the model has the checkpoint's backbone; `backbone` is left at its default or equals it.
     Run
         `save_every`: steps between checkpoints (also saved at every epoch end); a rerun resumes.
     """
@@ -72,7 +94,7 @@ class TrainConfig(JsonConfig):
     robot: tuple[str, ...] = ()
     out: str = "checkpoints/adapt2reward"
     init: str | None = None
-    backbone: dict[str, Any] = field(default_factory=dict)
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
     tasks: tuple[str, ...] = ()
     human_tasks: tuple[str, ...] = ()
     robot_variants: tuple[str, ...] = ("train",)
@@ -91,30 +113,22 @@ class TrainConfig(JsonConfig):
     steps_per_epoch: int = 50
     lr: float = 3e-4
     weight_decay: float = 0.01
-    loss_weights: dict[str, float] = field(
-        default_factory=lambda: {"cdc": 1.0, "vlc": 1.0, "fvlc": 1.0, "bce": 1.0}
-    )
+    loss_weights: LossWeights = field(default_factory=LossWeights)
+    fvlc_success_negatives: bool = True
     hard_negatives: bool = True
     save_every: int = 50
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not self.robot:
-            raise ValueError("train needs at least one `robot` dataset folder")
-        if self.ablation not in ABLATIONS:
-            raise ValueError(f"ablation {self.ablation!r} is not one of {ABLATIONS}")
-        if not 1 <= self.num_modes <= 8:
-            raise ValueError(f"num_modes (K) must lie in 1..8, got {self.num_modes}")
-        if self.choose_k not in ("fixed", "silhouette"):
-            raise ValueError(f"choose_k must be 'fixed' or 'silhouette', got {self.choose_k!r}")
-        if not 0.0 <= self.heldout_fraction < 1.0:
-            raise ValueError(f"heldout_fraction must lie in [0, 1), got {self.heldout_fraction}")
-        bad = sorted(set(self.failure_sources) - set(FAILURE_SOURCES))
-        if bad or not self.failure_sources:
-            raise ValueError(f"failure_sources must be a non-empty subset of {FAILURE_SOURCES}, got {bad}")
-        unknown = sorted(set(self.loss_weights) - {"cdc", "vlc", "fvlc", "bce"})
-        if unknown:
-            raise ValueError(f"unknown loss weights {unknown}: use cdc, vlc, fvlc, bce")
+        nested_from_dicts(self)
+        check(bool(self.robot), self, "robot", "needs at least one dataset folder")
+        check(self.ablation in PRESETS, self, "ablation", f"must be one of {tuple(PRESETS)}")
+        check(1 <= self.num_modes <= MAX_MODES, self, "num_modes", f"must lie in 1..{MAX_MODES}")
+        check(self.choose_k in ("fixed", "silhouette"), self, "choose_k", "must be 'fixed' or 'silhouette'")
+        check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")
+        why = f"must be a non-empty subset of {FAILURE_SOURCES}"
+        ok = bool(self.failure_sources) and set(self.failure_sources) <= set(FAILURE_SOURCES)
+        check(ok, self, "failure_sources", why)
         check_positive(
             self,
             "batch_success",
@@ -130,8 +144,30 @@ class TrainConfig(JsonConfig):
     def uses_failures(self) -> bool:
         return self.ablation != "no-failure" and self.batch_failure > 0
 
+    def loss_config(self) -> LossConfig:
+        """The objective of this run: its ablation's switches, loss weights and fVLC negatives."""
+        weights = {f"{name}_weight": value for name, value in asdict(self.loss_weights).items()}
+        return LossConfig(
+            **PRESETS[self.ablation], **weights, fvlc_success_negatives=self.fvlc_success_negatives
+        )
+
 
 def check_positive(config: Any, *names: str) -> None:
     for name in names:
-        if getattr(config, name) <= 0:
-            raise ValueError(f"{name} must be positive, got {getattr(config, name)}")
+        check(getattr(config, name) > 0, config, name, "must be positive")
+
+
+STAGES = {"pretrain": PretrainConfig, "adapt": TrainConfig}  # a run config's `stage` -> its config class
+
+
+def as_read_now(run_config: dict[str, Any]) -> dict[str, Any]:
+    """A training stage's saved run config (`stage`, `train`, ...) as this code reads it: `train` loaded
+    and written again, so a run saved before a field existed (it reads as the field's default) or with
+    the backbone and loss weights as plain dicts compares equal to the same run configured today."""
+    cls = STAGES.get(run_config.get("stage", ""))
+    if cls is None or "train" not in run_config:
+        return run_config
+    try:
+        return {**run_config, "train": cls.from_dict(run_config["train"]).to_dict()}
+    except ValueError:  # a config this code cannot read is not today's config
+        return run_config

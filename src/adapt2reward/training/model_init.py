@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -21,7 +20,7 @@ STAGE_TWO_ONLY = ("prompts.",)
 
 
 def build_model(
-    backbone: dict[str, Any],
+    backbone: BackboneConfig | None = None,
     init: str | None = None,
     prompt_tasks: dict[str, str] | None = None,
     num_modes: int = 3,
@@ -29,14 +28,15 @@ def build_model(
 ) -> Adapt2RewardModel:
     """A model for a run: the backbone of `init` (a checkpoint folder) with its weights, or a fresh one.
 
-    With `init`, the backbone comes from the checkpoint's config; a different `backbone` is an error.
+    Without `init`, `backbone` (None: the default one) is built fresh. With `init`, the backbone comes from
+    the checkpoint's config; a `backbone` other than the default and the checkpoint's is an error.
     """
     prompts = PromptConfig(tasks=prompt_tasks or {}, num_modes=num_modes, prompt_length=prompt_length)
     if init is None:
-        return Adapt2RewardModel(ModelConfig(backbone=BackboneConfig.from_dict(backbone), prompts=prompts))
+        return Adapt2RewardModel(ModelConfig(backbone=backbone or BackboneConfig(), prompts=prompts))
     init_config = read_config(init).get("model", {})
     init_backbone = BackboneConfig.from_dict(init_config.get("backbone", {}))
-    if backbone and BackboneConfig.from_dict(backbone) != init_backbone:
+    if backbone not in (None, BackboneConfig(), init_backbone):
         raise ValueError(f"backbone {backbone} differs from the backbone of the init checkpoint {init}")
     model = Adapt2RewardModel(ModelConfig(backbone=init_backbone, prompts=prompts))
     path = Path(init) / MODEL_FILE

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from adapt2reward.models.checkpoint import load_train_state, save_model, save_train_state
+from adapt2reward.training.config import as_read_now
 
 
 def save_run(
@@ -39,12 +40,13 @@ def resume_run(
 ) -> dict[str, Any] | None:
     """Restore model, optimizer and random state from `out`; None when there is nothing to resume.
 
-    A run may be resumed with more epochs; any other change of its config is an error naming `out`.
+    A run may be resumed with more epochs; any other change of its config is an error naming `out`. A
+    run saved by an older version compares as this version reads it (`training.config.as_read_now`).
     """
     state = load_train_state(out)
     if state is None:
         return None
-    saved, now = copy.deepcopy(state["run_config"]), copy.deepcopy(config)
+    saved, now = copy.deepcopy(as_read_now(state["run_config"])), copy.deepcopy(config)
     for cfg in (saved, now):
         cfg.get("train", {}).pop("epochs", None)
     if saved != now:
