@@ -61,6 +61,7 @@ def save_pretrained(
         "tasks": list(net.task_names),
         "num_frames": model.num_frames,
         "image_size": model.image_size,
+        "scoring": model.scoring.to_dict(),
     }
     replace_atomically(out / CONFIG_FILE, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
     metrics = _bench_row(bench, checkpoint, out, bench_method)
@@ -72,7 +73,7 @@ def save_pretrained(
 def from_pretrained(folder: str | Path, device: str | torch.device = "cpu") -> RewardModel:
     """The `RewardModel` saved by `save_pretrained` (or any checkpoint folder with a model config)."""
     from adapt2reward.models import Adapt2RewardModel, ModelConfig
-    from adapt2reward.reward.reward_model import RewardModel
+    from adapt2reward.reward.reward_model import RewardModel, scoring_from_config
 
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
@@ -84,7 +85,7 @@ def from_pretrained(folder: str | Path, device: str | torch.device = "cpu") -> R
         raise CheckpointError(f"{path} holds no valid adapt2reward model config: {e!r}") from e
     model = Adapt2RewardModel(model_config)
     load_model_weights(folder, model)
-    return RewardModel(model, device)
+    return RewardModel(model, device, scoring=scoring_from_config(config, str(path)))
 
 
 def _checkpoint_config(checkpoint: str | Path | None) -> dict[str, Any]:

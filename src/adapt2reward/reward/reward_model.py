@@ -71,11 +71,7 @@ class RewardModel:
             model_config = ModelConfig.from_dict(config["model"])
         except (TypeError, ValueError) as e:
             raise CheckpointError(f"{ckpt_dir}/config.json holds an invalid model config: {e}") from e
-        if scoring is None and "scoring" in config:
-            try:
-                scoring = ScoringConfig.from_dict(config["scoring"])
-            except (TypeError, ValueError) as e:
-                raise CheckpointError(f"{ckpt_dir}/config.json: invalid 'scoring' section: {e}") from e
+        scoring = scoring or scoring_from_config(config, f"{ckpt_dir}/config.json")
         model = Adapt2RewardModel(model_config)
         load_model_weights(ckpt_dir, model)
         return cls(model, device, runtime, scoring)
@@ -149,6 +145,16 @@ class RewardModel:
 
     def describe(self) -> dict[str, Any]:
         return {"num_frames": self.num_frames, "image_size": self.image_size, "tasks": self.model.task_names}
+
+
+def scoring_from_config(config: dict[str, Any], where: str) -> ScoringConfig | None:
+    """The "scoring" section of a checkpoint's config (None when it has none: the paper's cosine)."""
+    if "scoring" not in config:
+        return None
+    try:
+        return ScoringConfig.from_dict(config["scoring"])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{where}: invalid 'scoring' section: {e}") from e
 
 
 def check_instructions(instructions: str | Sequence[str], n: int) -> list[str]:

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import Tensor
+
+from adapt2reward.json_config import JsonConfig, check, fail
 
 SCORINGS = ("cosine", "relative")
 
 
 @dataclass(frozen=True)
-class ScoringConfig:
+class ScoringConfig(JsonConfig):
     """kind: "cosine" (the paper's reward) or "relative" (see the module docstring).
 
     reference: task name -> its instruction, the texts a scored instruction competes with ("relative").
@@ -38,31 +39,11 @@ class ScoringConfig:
     phrasings: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in SCORINGS:
-            raise ValueError(f"scoring kind must be one of {SCORINGS}, got {self.kind!r}")
+        check(self.kind in SCORINGS, self, "kind", f"must be one of {SCORINGS}")
         if self.kind == "relative" and not self.reference:
-            raise ValueError("relative scoring needs a reference set of instructions (task -> text)")
-        for task, text in self.reference.items():
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"reference instruction of task {task!r} is empty")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ScoringConfig:
-        unknown = set(data) - {"kind", "reference", "phrasings"}
-        if unknown:
-            raise ValueError(f"unknown scoring field(s) {sorted(unknown)}; known: kind, reference, phrasings")
-        return cls(
-            kind=data.get("kind", "cosine"),
-            reference=dict(data.get("reference", {})),
-            phrasings={task: tuple(texts) for task, texts in data.get("phrasings", {}).items()},
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "reference": dict(self.reference),
-            "phrasings": {task: list(texts) for task, texts in self.phrasings.items()},
-        }
+            fail(self, "relative scoring needs a reference set of instructions (task -> text)")
+        empty = [task for task, text in self.reference.items() if not str(text).strip()]
+        check(not empty, self, "reference", f"has empty instructions for {empty}")
 
     def competitors(self, instruction: str) -> list[str]:
         """The reference texts `instruction` competes with: every entry but its own task's."""
