@@ -183,3 +183,20 @@ def test_bad_loss_config_raises():
         LossConfig(bce_weight=-1.0)
     with pytest.raises(ValueError, match="preset"):
         LossConfig.preset("nope")
+
+
+def test_order_ranking_matches_hand_computation_and_falls_as_the_better_clip_pulls_ahead():
+    from adapt2reward.losses.order import OrderRankingLoss
+
+    text = F.normalize(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), dim=-1)
+    better = F.normalize(torch.tensor([[0.9, 0.1], [0.2, 0.8]]), dim=-1)
+    worse = F.normalize(torch.tensor([[0.5, 0.5], [0.7, 0.3]]), dim=-1)
+    scale = torch.tensor(10.0)
+    expected = torch.stack(
+        [F.softplus(scale * ((w - b) @ t)) for b, w, t in zip(better, worse, text, strict=True)]
+    ).mean()
+    loss = OrderRankingLoss()(better, worse, text, scale)
+    assert torch.allclose(loss, expected)
+    assert (
+        OrderRankingLoss()(text, worse, text, scale) < loss < OrderRankingLoss()(worse, better, text, scale)
+    )

@@ -179,6 +179,7 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
         ({"ablation": "bce-only"}, {"cdc", "vlc", "bce"}),
         ({"num_modes": 1, "failure_sources": ("random",)}, {"cdc", "vlc", "fvlc", "bce"}),
         ({"num_modes": 4, "choose_k": "silhouette"}, {"cdc", "vlc", "fvlc", "bce"}),
+        ({"order_weight": 1.0}, {"cdc", "vlc", "fvlc", "bce", "order"}),
     ],
 )
 def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):
@@ -190,8 +191,8 @@ def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):
     state = torch.load(tmp_path / "train_state.pt", weights_only=False)
     if "fvlc" in parts:
         ks = RewardModel.load(tmp_path).model.prompts.mode_mask.sum(1)
-        assert ((ks >= 1) & (ks <= changes["num_modes"])).all()
-        assert set(np.unique(state["modes"]["labels"])) <= set(range(changes["num_modes"]))
+        assert ((ks >= 1) & (ks <= config.num_modes)).all()
+        assert set(np.unique(state["modes"]["labels"])) <= set(range(config.num_modes))
     else:
         assert state["modes"] is None
 

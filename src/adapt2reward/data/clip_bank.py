@@ -98,13 +98,25 @@ class ClipBank:
             store.save()
         self.frame_features = torch.stack(cached)
 
-    def encode(self, video_encoder: torch.nn.Module, idx: np.ndarray | Sequence[int]) -> torch.Tensor:
-        """Clip features (n, D) of the clips at `idx`, from cached frame features when there are some."""
+    def encode(
+        self,
+        video_encoder: torch.nn.Module,
+        idx: np.ndarray | Sequence[int],
+        time: np.ndarray | None = None,
+    ) -> torch.Tensor:
+        """Clip features (n, D) of the clips at `idx`, from cached frame features when there are some.
+
+        time: (n, T) frame indices that reorder or repeat each clip's frames first (a rewound clip, a
+        prefix resampled to T frames); None keeps the clips as they are.
+        """
         idx = torch.as_tensor(np.asarray(idx, dtype=np.int64))
         device = _device(video_encoder)
+        clips = self.frame_features[idx] if self.frame_features is not None else self.videos[idx]
+        if time is not None:
+            clips = clips[torch.arange(len(idx))[:, None], torch.as_tensor(time, dtype=torch.long)]
         if self.frame_features is not None:
-            return video_encoder.forward_from_frame_features(self.frame_features[idx].to(device))
-        return video_encoder(self.videos[idx].to(device))
+            return video_encoder.forward_from_frame_features(clips.to(device))
+        return video_encoder(clips.to(device))
 
 
 def _device(module: torch.nn.Module) -> torch.device:

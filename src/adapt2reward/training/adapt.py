@@ -18,8 +18,10 @@ from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
 from adapt2reward.data.run_data import load_human_items, load_robot_split
 from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
+from adapt2reward.data.transforms import frame_indices
 from adapt2reward.distributed.data_parallel import DataParallel
 from adapt2reward.losses.combined import Adapt2RewardLoss
+from adapt2reward.losses.order import OrderRankingLoss
 from adapt2reward.tasks import opposite_instructions
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
@@ -169,6 +171,14 @@ def train(
                 success_scale=model.success_head.scale,
                 success_bias=model.success_head.bias,
             )
+            if config.order_weight > 0:
+                parts["order"] = _order_loss(
+                    model,
+                    [(banks["human"], batch.human), (banks["success"], batch.robot_success)],
+                    text_features[labels[: n_h + n_s]],
+                    np.random.default_rng([config.seed, loop.global_step]),
+                )
+                total = total + config.order_weight * parts["order"]
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         dp.average_gradients(trainable)
@@ -179,11 +189,38 @@ def train(
     return loop.global_step
 
 
-def _encode(bank: ClipBank, model, idx: np.ndarray) -> torch.Tensor:
-    """Normalised features of the bank's clips at `idx`; (0, D) when there are none (no failure data)."""
+def _encode(bank: ClipBank, model, idx: np.ndarray, time: np.ndarray | None = None) -> torch.Tensor:
+    """Normalised features of the bank's clips at `idx` (frames reordered by `time`, see
+    `ClipBank.encode`); (0, D) when there are none (no failure data)."""
     if len(idx) == 0:
         return torch.zeros(0, model.config.backbone.embed_dim, device=model.device)
-    return F.normalize(bank.encode(model.video, idx), dim=-1)
+    return F.normalize(bank.encode(model.video, idx, time), dim=-1)
+
+
+def _order_loss(
+    model, clips: list[tuple[ClipBank, np.ndarray]], text_features: torch.Tensor, rng: np.random.Generator
+) -> torch.Tensor:
+    """Success clips (banks and indices; `text_features` holds their texts in the same order) against
+    their rewound copies, and a later prefix of each against an earlier one (lengths drawn from `rng`)."""
+    t = model.video.max_frames
+    better, worse, texts, start = [], [], [], 0
+    for bank, idx in clips:
+        if len(idx) == 0:
+            continue
+        forward = np.tile(np.arange(t), (len(idx), 1))
+        short = rng.integers(1, t, size=len(idx))  # 1 .. T-1 frames
+        long = rng.integers(short + 1, t + 1)  # longer, up to the whole clip
+        better += [_encode(bank, model, idx, forward), _encode(bank, model, idx, _prefixes(long, t))]
+        rewound = forward[:, ::-1].copy()
+        worse += [_encode(bank, model, idx, rewound), _encode(bank, model, idx, _prefixes(short, t))]
+        texts += [text_features[start : start + len(idx)]] * 2
+        start += len(idx)
+    return OrderRankingLoss()(torch.cat(better), torch.cat(worse), torch.cat(texts), model.logit_scale())
+
+
+def _prefixes(lengths: np.ndarray, t: int) -> np.ndarray:
+    """(n, T) frame indices of each clip's first `lengths[i]` frames, resampled to T."""
+    return np.stack([frame_indices(int(k), t) for k in lengths])
 
 
 def failure_text_columns(

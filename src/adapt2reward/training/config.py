@@ -83,6 +83,9 @@ class TrainConfig(JsonConfig):
         B_h, B_r, B_f clips per batch: `batch_human`, `batch_success`, `batch_failure`.
         `hard_negatives`: add the instruction of each batch task's opposite task (close vs open the
         drawer) to the text columns of VLC, so the text side learns direction.
+    Beyond the paper (off by default, so the paper's method is the default)
+        `order_weight`: weight of the time-and-direction ranking loss (`losses.order`): every human and
+        robot success clip of a batch outranks its rewound copy, and a later prefix an earlier one.
     Model
         `init`: the stage-1 checkpoint the model starts from (None: a fresh model of `backbone`). With
         `init`, the model has the checkpoint's backbone; `backbone` is left at its default or equals it.
@@ -116,6 +119,7 @@ class TrainConfig(JsonConfig):
     loss_weights: LossWeights = field(default_factory=LossWeights)
     fvlc_success_negatives: bool = True
     hard_negatives: bool = True
+    order_weight: float = 0.0
     save_every: int = 50
     seed: int = 0
 
@@ -126,6 +130,7 @@ class TrainConfig(JsonConfig):
         check(1 <= self.num_modes <= MAX_MODES, self, "num_modes", f"must lie in 1..{MAX_MODES}")
         check(self.choose_k in ("fixed", "silhouette"), self, "choose_k", "must be 'fixed' or 'silhouette'")
         check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")
+        check(self.order_weight >= 0, self, "order_weight", "must be >= 0")
         why = f"must be a non-empty subset of {FAILURE_SOURCES}"
         ok = bool(self.failure_sources) and set(self.failure_sources) <= set(FAILURE_SOURCES)
         check(ok, self, "failure_sources", why)
