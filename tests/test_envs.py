@@ -88,6 +88,25 @@ def test_failure_sources_mostly_fail(behaviour):
     assert sum(c.success for c in clips) <= 1
 
 
+def test_any_view_films_each_clip_from_its_own_side_and_leaves_other_looks_alone():
+    from adapt2reward.envs.appearance import make_look
+
+    avoid = np.zeros((1, 3))
+    train, anyview = get_variant("train"), get_variant("any-view")
+    azimuths = [make_look("human", anyview, seed, avoid).camera.azimuth for seed in range(40)]
+    assert np.ptp(azimuths) > 250  # views from (nearly) every side of the table
+    fixed = [make_look("human", train, seed, avoid).camera.azimuth for seed in range(40)]
+    assert np.ptp(fixed) <= 20  # the human stand-in's usual spot, +-10 degrees
+    for name, seed, azimuth, table in [  # the looks the datasets were made with, before any-view existed
+        ("train", 0, 145.21152711843052, 0.4472463161664588),
+        ("colors", 5, 155.36562728102442, 0.3467185931288937),
+    ]:
+        look = make_look("human", get_variant(name), seed, avoid)
+        assert (look.camera.azimuth, look.table_rgb[0]) == pytest.approx((azimuth, table), abs=1e-9)
+    with pytest.raises(ValueError, match="azimuth_spread"):
+        type(anyview)("bad", azimuth_spread=200.0)
+
+
 def test_variants_change_pixels(expert_clip):
     for variant in ("colors", "viewpoint", "distractors", "lighting"):
         frames = record_clip(ClipSpec(TASK, variant=variant, seed=0, num_frames=2)).frames

@@ -114,6 +114,8 @@ def _camera(domain: str, variant: VariantConfig, rng: np.random.Generator) -> Ca
     lookat, az, el, dist = ROBOT_CAMERA if domain == "robot" else HUMAN_CAMERA
     if domain == "human":  # a person films from a slightly different spot every time
         az, el, dist = az + rng.uniform(-10, 10), el + rng.uniform(-6, 6), dist + rng.uniform(-0.06, 0.06)
+    if variant.azimuth_spread:  # drawn only here, so the looks of every other variant stay as they were
+        az += rng.uniform(-variant.azimuth_spread, variant.azimuth_spread)
     return CameraPose(lookat, az + variant.azimuth, el + variant.elevation, dist + variant.distance)
 
 

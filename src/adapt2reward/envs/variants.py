@@ -19,6 +19,8 @@ class VariantConfig:
 
     recolor: new table, floor and object colours, with the wood and floor textures removed.
     azimuth, elevation: camera offsets in degrees; distance: camera distance offset in metres.
+    azimuth_spread: a further azimuth offset drawn per clip, uniform in +-spread degrees (180: the scene
+        filmed from anywhere around the table, as people film; the human stand-in's "any-view").
     num_distractors: coloured shapes placed on the table away from the task objects.
     relight: light directions and strengths changed.
     """
@@ -28,6 +30,7 @@ class VariantConfig:
     azimuth: float = 0.0
     elevation: float = 0.0
     distance: float = 0.0
+    azimuth_spread: float = 0.0
     num_distractors: int = 0
     relight: bool = False
 
@@ -36,6 +39,8 @@ class VariantConfig:
             raise ValueError(f"num_distractors must be >= 0, got {self.num_distractors}")
         if not -60.0 <= self.elevation <= 45.0:
             raise ValueError(f"elevation offset must lie in [-60, 45] degrees, got {self.elevation}")
+        if not 0.0 <= self.azimuth_spread <= 180.0:
+            raise ValueError(f"azimuth_spread must lie in [0, 180] degrees, got {self.azimuth_spread}")
 
 
 PRESETS: dict[str, VariantConfig] = {
@@ -44,6 +49,7 @@ PRESETS: dict[str, VariantConfig] = {
     "viewpoint": VariantConfig("viewpoint", azimuth=-40.0, elevation=-12.0, distance=0.1),
     "distractors": VariantConfig("distractors", num_distractors=3),
     "lighting": VariantConfig("lighting", relight=True),
+    "any-view": VariantConfig("any-view", azimuth_spread=180.0),
 }
 
 _VIEWPOINT = re.compile(r"viewpoint@az(-?\d+(?:\.\d+)?)_el(-?\d+(?:\.\d+)?)")
@@ -71,6 +77,7 @@ def _merge(name: str, parts: Sequence[VariantConfig]) -> VariantConfig:
         azimuth=sum(p.azimuth for p in parts),
         elevation=sum(p.elevation for p in parts),
         distance=sum(p.distance for p in parts),
+        azimuth_spread=max(p.azimuth_spread for p in parts),
         num_distractors=max(p.num_distractors for p in parts),
         relight=any(p.relight for p in parts),
     )
