@@ -4,10 +4,11 @@
 full-20 planner twice, once guided by the oracle (its candidates drift towards success) and once by
 noise, and stores every distinct candidate clip with MetaWorld's labels (success at the last step, at
 any step, highest dense reward). `score` scores the bank with reward models and writes the candidate
-ROC AUC against success at the last step: per episode (the planner's view, averaged over episodes
-with both labels) and pooled per task.
+ROC AUC against success at the last step, per episode (the planner's view, averaged over episodes
+with both labels) and pooled per task, and the per-episode Spearman correlation with the highest dense
+reward MetaWorld gave (a graded view that every episode has).
 
-    python benchmarks/candidate_bank.py build --out data/candidates --tasks drawer-open,faucet-close,window-open
+    python benchmarks/candidate_bank.py build --out data/candidates --episodes 6
     python benchmarks/candidate_bank.py score --bank data/candidates --out results/x.json \\
         --model "a2r=checkpoints/adapt2reward-human6" --model "a2r relative=checkpoints/...:relative"
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
@@ -54,7 +56,7 @@ class RecordingReward:
         return self.inner(clips, instruction, infos)
 
 
-def build(out: Path, tasks: list[str], episodes: int) -> None:
+def build(out: Path, tasks: list[str], episodes: int, variants: list[str]) -> None:
     from adapt2reward.envs.simulator import TaskEnv
     from adapt2reward.evaluation.protocols import get_preset
     from adapt2reward.planning.episode import run_episode
@@ -63,25 +65,25 @@ def build(out: Path, tasks: list[str], episodes: int) -> None:
 
     planner = get_preset("full-20").planner
     out.mkdir(parents=True, exist_ok=True)
-    for task in tasks:
-        path = out / f"{task}.npz"
+    for task, variant in [(t, v) for t in tasks for v in variants]:
+        path = out / (f"{task}.npz" if variant == "train" else f"{task}@{variant}.npz")
         if path.exists():
             continue
-        sim = TaskEnv(task, "robot", "train", VALIDATION_SEED)
+        sim = TaskEnv(task, "robot", variant, VALIDATION_SEED)
         instruction = get_task(task).instructions[0]
         clips, labels, episode_ids = [], {k: [] for k in LABELS}, []
-        for e in tqdm(range(episodes), desc=task):
+        for e in tqdm(range(episodes), desc=f"{task} in {variant}"):
             seed = VALIDATION_SEED + e
             recorder = None
             for guide in (OracleReward(), RandomReward()):
                 recorder = RecordingReward(guide)
-                sim.reset(seed, domain="robot", variant="train")
+                sim.reset(seed, domain="robot", variant=variant)
                 run_episode(sim, recorder, instruction, planner, seed)
                 clips.extend(recorder.clips)
                 for k in LABELS:
                     labels[k].extend(info[k] for info in recorder.infos)
                 episode_ids.extend([seed] * len(recorder.clips))
-        tmp = out / f"{task}.tmp.npz"
+        tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
             tmp,
             clips=np.stack(clips),
@@ -151,10 +153,15 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
                 for e in np.unique(data["episode"])
             ]
             episodes = [a for a in episodes if a is not None]
+            dense = [
+                spearmanr(scores[data["episode"] == e], data["max_reward"][data["episode"] == e])[0]
+                for e in np.unique(data["episode"])
+            ]
             per_task[file.stem] = {
                 "pooled_auc": _auc(final, scores),
                 "episode_auc": float(np.mean(episodes)) if episodes else None,
                 "episodes_with_both": len(episodes),
+                "dense_spearman": float(np.nanmean(dense)),
                 "clips": len(clips),
                 "successes": int(final.sum()),
             }
@@ -163,30 +170,69 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
             "spec": spec,
             "tasks": per_task,
             "mean_episode_auc": float(np.mean(values)) if values else None,
+            "mean_dense_spearman": float(np.mean([t["dense_spearman"] for t in per_task.values()])),
             "seconds": round(time.perf_counter() - started, 1),
         }
-        print(name, json.dumps({t: round(v["episode_auc"] or -1, 3) for t, v in per_task.items()}))
+        summary = {
+            t: (round(v["episode_auc"] or -1, 2), round(v["dense_spearman"], 2)) for t, v in per_task.items()
+        }
+        print(name, "episode AUC, dense Spearman:", json.dumps(summary), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 
+def table(results: list[Path], groups: list[str]) -> str:
+    """A markdown table: per group of models (`LABEL=name1,name2,...`, training seeds of one
+    configuration), the mean ± sd over its models of the mean episode AUC and dense Spearman."""
+    models: dict[str, Any] = {}
+    for path in results:
+        models |= json.loads(path.read_text())["models"]
+    tasks = sorted(next(iter(models.values()))["tasks"])
+    lines = [
+        "| configuration | seeds | candidate AUC (mean of episodes) | "
+        + " | ".join(tasks)
+        + " | Spearman with dense reward |",
+        "|---|---|---|" + "---|" * len(tasks) + "---|",
+    ]
+    for group in groups:
+        label, names = group.split("=", 1)
+        rows = [models[n] for n in names.split(",")]
+        auc = [r["mean_episode_auc"] for r in rows]
+        rho = [r["mean_dense_spearman"] for r in rows]
+        per_task = [np.mean([r["tasks"][t]["episode_auc"] for r in rows]) for t in tasks]
+        lines.append(
+            f"| {label} | {len(rows)} | {np.mean(auc):.2f} ± {np.std(auc):.2f} | "
+            + " | ".join(f"{v:.2f}" for v in per_task)
+            + f" | {np.mean(rho):.2f} ± {np.std(rho):.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--tasks", default="drawer-open,faucet-close,window-open")
     b.add_argument("--episodes", type=int, default=6)
+    b.add_argument("--variants", default="train", help="robot looks, comma-separated")
     s = sub.add_parser("score")
     s.add_argument("--bank", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--model", action="append", required=True)
+    t = sub.add_parser("table")
+    t.add_argument("results", nargs="+", type=Path)
+    t.add_argument("--group", action="append", required=True, help="LABEL=model,model,...")
     args = parser.parse_args()
     if args.command == "build":
-        build(args.out, args.tasks.split(","), args.episodes)
-    else:
+        build(args.out, args.tasks.split(","), args.episodes, args.variants.split(","))
+    elif args.command == "score":
         score(args.bank, args.model, args.out)
+    else:
+        print(table(args.results, args.group))
 
 
 if __name__ == "__main__":
