@@ -114,7 +114,11 @@ SHIPPED |= {"dvd": DVDConfig, "liv": LIVConfig, "concept2robot": Concept2RobotCo
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*CONFIGS.glob("*.json"), *CONFIGS.glob("baselines/*.json")]), ids=lambda p: p.name
+    "path",
+    sorted(
+        [*CONFIGS.glob("*.json"), *CONFIGS.glob("baselines/*.json"), *CONFIGS.glob("generalization/*.json")]
+    ),
+    ids=lambda p: p.name,
 )
 def test_the_shipped_configs_load_with_their_values(path):
     cls = SHIPPED[path.stem.split("-")[0]]

@@ -672,7 +672,12 @@ def evaluate(
         int | None, typer.Option(help="Episodes per task and variant (default: the preset's).")
     ] = None,
     workers: Annotated[int, typer.Option(help="Parallel episode workers.", min=1)] = 1,
-    preset: Annotated[str, typer.Option(help="quick, full or full-20 (presets.json).")] = "quick",
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="quick, full, full-20 or validation (seeds 1000+: for choosing settings); presets.json."
+        ),
+    ] = "quick",
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
     ] = "local",
