@@ -239,3 +239,11 @@ def test_evaluation_presets_and_protocols_name_the_file_and_the_field(tmp_path):
     protocol.write_text(json.dumps({"description": "typo", "sweep": {}}))
     with pytest.raises(ConfigError, match=re.escape(f"{protocol}: ProtocolConfig: unknown key(s) ['sweep']")):
         get_protocol(protocol)
+
+
+def test_switches_beyond_the_paper_are_checked():
+    with pytest.raises(ValueError, match=r"TrainConfig.keep_weight: needs an `init` model to keep, got 1.0"):
+        TrainConfig(robot=("r",), keep_weight=1.0)
+    with pytest.raises(ValueError, match=r"TrainConfig.order_weight: must be >= 0, got -1.0"):
+        TrainConfig(robot=("r",), order_weight=-1.0)
+    assert TrainConfig(robot=("r",)).order_weight == TrainConfig(robot=("r",)).keep_weight == 0  # the paper

@@ -180,6 +180,7 @@ def test_score_command_prints_reward_json(stage2, tmp_path):
         ({"num_modes": 1, "failure_sources": ("random",)}, {"cdc", "vlc", "fvlc", "bce"}),
         ({"num_modes": 4, "choose_k": "silhouette"}, {"cdc", "vlc", "fvlc", "bce"}),
         ({"order_weight": 1.0}, {"cdc", "vlc", "fvlc", "bce", "order"}),
+        ({"keep_weight": 1.0}, {"cdc", "vlc", "fvlc", "bce", "keep"}),
     ],
 )
 def test_ablation_switches_train(data, stage1, tmp_path, changes, parts):

@@ -75,6 +75,9 @@ def train(
     prompt_tasks = canonical_instructions(tasks, split.records) if use_prompts else {}
     model = build_model(config.backbone, config.init, prompt_tasks, config.num_modes, config.prompt_length)
     model.to(device)
+    anchor = None
+    if config.keep_weight > 0:  # the frozen init model whose features the consistency term keeps
+        anchor = build_model(config.backbone, config.init).to(device).eval().requires_grad_(False)
     banks = {
         name: ClipBank.load(items, model.video, name, progress)
         for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
@@ -171,6 +174,14 @@ def train(
                 success_scale=model.success_head.scale,
                 success_bias=model.success_head.bias,
             )
+            if anchor is not None:
+                with torch.no_grad():
+                    kept_text = anchor.encode_text(texts)
+                    kept_human = _encode(banks["human"], anchor, batch.human)
+                parts["keep"] = 2 - (
+                    (text_features * kept_text).sum(-1).mean() + (human_features * kept_human).sum(-1).mean()
+                )
+                total = total + config.keep_weight * parts["keep"]
             if config.order_weight > 0:
                 parts["order"] = _order_loss(
                     model,

@@ -86,6 +86,9 @@ class TrainConfig(JsonConfig):
     Beyond the paper (off by default, so the paper's method is the default)
         `order_weight`: weight of the time-and-direction ranking loss (`losses.order`): every human and
         robot success clip of a batch outranks its rewound copy, and a later prefix an earlier one.
+        `keep_weight`: weight of a consistency term, 2 - mean cos(text, text_init) - mean cos(human clip,
+        human clip_init), that keeps the batch's text and human-clip features near those of the frozen
+        `init` model (what stage 1 knew; needs `init`).
     Model
         `init`: the stage-1 checkpoint the model starts from (None: a fresh model of `backbone`). With
         `init`, the model has the checkpoint's backbone; `backbone` is left at its default or equals it.
@@ -120,6 +123,7 @@ class TrainConfig(JsonConfig):
     fvlc_success_negatives: bool = True
     hard_negatives: bool = True
     order_weight: float = 0.0
+    keep_weight: float = 0.0
     save_every: int = 50
     seed: int = 0
 
@@ -131,6 +135,13 @@ class TrainConfig(JsonConfig):
         check(self.choose_k in ("fixed", "silhouette"), self, "choose_k", "must be 'fixed' or 'silhouette'")
         check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")
         check(self.order_weight >= 0, self, "order_weight", "must be >= 0")
+        check(self.keep_weight >= 0, self, "keep_weight", "must be >= 0")
+        check(
+            self.keep_weight == 0 or self.init is not None,
+            self,
+            "keep_weight",
+            "needs an `init` model to keep",
+        )
         why = f"must be a non-empty subset of {FAILURE_SOURCES}"
         ok = bool(self.failure_sources) and set(self.failure_sources) <= set(FAILURE_SOURCES)
         check(ok, self, "failure_sources", why)
