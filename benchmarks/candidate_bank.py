@@ -16,7 +16,6 @@ reward MetaWorld gave (a graded view that every episode has).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -28,39 +27,12 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 VALIDATION_SEED = 1000  # reported tables use episode seeds 0-19
-LABELS = ("final_success", "success", "max_reward")
-
-
-class RecordingReward:
-    """Scores with `inner` and keeps every distinct candidate clip with the simulator's labels."""
-
-    uses_frames = True
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.identity = inner, f"recording({inner.identity})"
-        self.clips: list[np.ndarray] = []
-        self.infos: list[dict[str, Any]] = []
-        self.seen: set[bytes] = set()
-
-    def reseed(self, seed: int) -> None:
-        if hasattr(self.inner, "reseed"):
-            self.inner.reseed(seed)
-
-    def __call__(self, clips: np.ndarray, instruction: str, infos: list[dict[str, Any]]) -> np.ndarray:
-        for clip, info in zip(clips, infos, strict=True):
-            key = hashlib.blake2b(clip.tobytes(), digest_size=16).digest()
-            if key not in self.seen:
-                self.seen.add(key)
-                self.clips.append(clip)
-                self.infos.append(info)
-        return self.inner(clips, instruction, infos)
 
 
 def build(out: Path, tasks: list[str], episodes: int, variants: list[str]) -> None:
     from adapt2reward.envs.simulator import TaskEnv
     from adapt2reward.evaluation.protocols import get_preset
-    from adapt2reward.planning.episode import run_episode
-    from adapt2reward.planning.rewards import OracleReward, RandomReward
+    from adapt2reward.planning.candidate_clips import LABELS, record_candidates
     from adapt2reward.tasks import get_task
 
     planner = get_preset("full-20").planner
@@ -70,26 +42,20 @@ def build(out: Path, tasks: list[str], episodes: int, variants: list[str]) -> No
         if path.exists():
             continue
         sim = TaskEnv(task, "robot", variant, VALIDATION_SEED)
-        instruction = get_task(task).instructions[0]
         clips, labels, episode_ids = [], {k: [] for k in LABELS}, []
         for e in tqdm(range(episodes), desc=f"{task} in {variant}"):
-            seed = VALIDATION_SEED + e
-            recorder = None
-            for guide in (OracleReward(), RandomReward()):
-                recorder = RecordingReward(guide)
-                sim.reset(seed, domain="robot", variant=variant)
-                run_episode(sim, recorder, instruction, planner, seed)
-                clips.extend(recorder.clips)
-                for k in LABELS:
-                    labels[k].extend(info[k] for info in recorder.infos)
-                episode_ids.extend([seed] * len(recorder.clips))
+            candidates = record_candidates(sim, task, variant, VALIDATION_SEED + e, planner)
+            clips.append(candidates.clips)
+            for k in LABELS:
+                labels[k].append(candidates.labels[k])
+            episode_ids.append(np.full(len(candidates.clips), VALIDATION_SEED + e))
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
             tmp,
-            clips=np.stack(clips),
-            episode=np.asarray(episode_ids),
-            instruction=np.asarray(instruction),
-            **{k: np.asarray(v) for k, v in labels.items()},
+            clips=np.concatenate(clips),
+            episode=np.concatenate(episode_ids),
+            instruction=np.asarray(get_task(task).instruction),
+            **{k: np.concatenate(v) for k, v in labels.items()},
         )
         tmp.rename(path)
 

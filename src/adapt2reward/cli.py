@@ -477,6 +477,32 @@ def match_tasks(
         typer.echo(json.dumps(mapping, indent=2))
 
 
+@command("record-planner")
+def record_planner(
+    out: Annotated[Path, typer.Option(help="Dataset folder to write (or to resume).")],
+    tasks: Annotated[str, typer.Option(help="Robot training tasks, comma-separated.")] = (
+        "drawer-close,faucet-open,button-press"
+    ),
+    episodes: Annotated[int, typer.Option(help="Planning episodes per task.", min=1)] = 10,
+    per_episode: Annotated[
+        int,
+        typer.Option(help="Candidate clips kept per episode, half ending in success when there are.", min=2),
+    ] = 40,
+    variant: Annotated[str, typer.Option(help="Robot look the episodes are planned in.")] = "train",
+    seed: Annotated[int, typer.Option(help="First episode seed (keep apart from 0-19 and 1000+).")] = 20_000,
+    preset: Annotated[str, typer.Option(help="Evaluation preset whose planner searches.")] = "full-20",
+) -> None:
+    """Record robot clips from the planner's own search, labelled by the simulator (a data source)."""
+    from adapt2reward.evaluation.protocols import get_preset
+    from adapt2reward.planning.candidate_clips import record_planner_dataset
+
+    names = _split(tasks) or ()
+    written = record_planner_dataset(
+        out, names, episodes, get_preset(preset).planner, per_episode, variant, seed
+    )
+    typer.echo(json.dumps({"out": str(out), "written": written}))
+
+
 @command()
 def export(
     dataset: Annotated[Path, typer.Argument(help="Dataset folder (manifest.jsonl + clips).")],

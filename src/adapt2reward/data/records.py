@@ -13,7 +13,7 @@ from adapt2reward.paths import why_not
 
 MANIFEST_NAME = "manifest.jsonl"
 DOMAINS = ("robot", "human")
-FAILURE_SOURCES = ("random", "near_success")
+FAILURE_SOURCES = ("random", "near_success", "planner")
 REQUIRED_FIELDS = (
     "id",
     "domain",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adapt2reward.data.records import FAILURE_SOURCES
 from adapt2reward.json_config import JsonConfig, check, fail, nested_from_dicts
 from adapt2reward.losses.combined import PRESETS, LossConfig
 from adapt2reward.models.config import BackboneConfig
 
-FAILURE_SOURCES = ("random", "near_success")
 MAX_MODES = 5  # K lies in 1..5, the paper's ablation range
 
 
@@ -76,7 +76,8 @@ class TrainConfig(JsonConfig):
         ablation range). `choose_k`: "fixed" or "silhouette" (K per task from the data, up to `num_modes`).
         `kmeans_restarts`: k-means++ starts of each failure re-clustering, the best kept (runs made before
         this field clustered from a single start: set 1 to redo them).
-        `prompt_length`: L_p vectors per prompt. `failure_sources`: which failure clips to use.
+        `prompt_length`: L_p vectors per prompt. `failure_sources`: which failure clips to use (random,
+        near_success; planner: the planner's own failed candidates, `planning.candidate_clips`).
         `loss_weights`: of CDC, VLC, fVLC and BCE. `fvlc_success_negatives`: the batch's success texts
         are negatives in fVLC too.
     Batches
@@ -111,7 +112,7 @@ class TrainConfig(JsonConfig):
     choose_k: str = "fixed"
     kmeans_restarts: int = 4
     prompt_length: int = 4
-    failure_sources: tuple[str, ...] = FAILURE_SOURCES
+    failure_sources: tuple[str, ...] = ("random", "near_success")
     batch_human: int = 8
     batch_success: int = 8
     batch_failure: int = 8

@@ -1,0 +1,149 @@
+"""Robot clips from the planner's own search, labelled by the simulator (issue #9, lever 1).
+
+The scripted expert and its perturbations are not what CEM proposes: the planner's candidates are
+P-controller paths through waypoints. `record_candidates` plans an episode twice from the same start,
+once guided by the oracle (its candidates drift towards success) and once by noise, and keeps every
+distinct candidate clip with MetaWorld's labels. `record_planner_dataset` writes such clips of the
+*training* tasks as a dataset (`behaviour` "planner", failures with `failure_source` "planner"), as DVD
+collected its robot data; episode by episode, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from adapt2reward.data.clip_io import save_clip
+from adapt2reward.data.records import ClipRecord, append_records, iter_manifest
+from adapt2reward.planning.episode import PlannerConfig, run_episode
+from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
+from adapt2reward.tasks import get_task
+
+LABELS = ("final_success", "success", "max_reward")
+
+
+class RecordingReward:
+    """Scores with `inner` and keeps every distinct candidate clip with the simulator's labels."""
+
+    uses_frames = True
+
+    def __init__(self, inner: RewardFunction) -> None:
+        self.inner, self.identity = inner, f"recording({getattr(inner, 'identity', None)})"
+        self.clips: list[np.ndarray] = []
+        self.infos: list[dict[str, Any]] = []
+        self._seen: set[bytes] = set()
+
+    def reseed(self, seed: int) -> None:
+        if hasattr(self.inner, "reseed"):
+            self.inner.reseed(seed)
+
+    def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
+        for clip, info in zip(clips, infos, strict=True):
+            key = hashlib.blake2b(clip.tobytes(), digest_size=16).digest()
+            if key not in self._seen:
+                self._seen.add(key)
+                self.clips.append(clip)
+                self.infos.append(info)
+        return self.inner(clips, instruction, infos)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Distinct candidate clips (N, T, H, W, 3) of one episode and MetaWorld's labels of each."""
+
+    clips: np.ndarray
+    labels: dict[str, np.ndarray]
+
+
+def record_candidates(sim: Any, task: str, variant: str, seed: int, planner: PlannerConfig) -> Candidates:
+    """Every distinct candidate of an oracle-guided and a noise-guided search from the episode `seed`."""
+    instruction = get_task(task).instruction
+    clips, infos = [], []
+    for guide in (OracleReward(), RandomReward()):
+        recorder = RecordingReward(guide)
+        sim.reset(seed, domain="robot", variant=variant)
+        run_episode(sim, recorder, instruction, planner, seed)
+        clips += recorder.clips
+        infos += recorder.infos
+    labels = {k: np.asarray([info[k] for info in infos]) for k in LABELS}
+    return Candidates(np.stack(clips), labels)
+
+
+def keep_balanced(candidates: Candidates, per_episode: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of up to `per_episode` clips, half (or as many as there are) ending in success."""
+    final = candidates.labels["final_success"].astype(bool)
+    wins, losses = np.flatnonzero(final), np.flatnonzero(~final)
+    n_win = min(len(wins), per_episode // 2)
+    n_loss = min(len(losses), per_episode - n_win)
+    return np.sort(
+        np.concatenate([rng.choice(wins, n_win, replace=False), rng.choice(losses, n_loss, replace=False)])
+    )
+
+
+def record_planner_dataset(
+    out: str | Path,
+    tasks: Sequence[str],
+    episodes: int,
+    planner: PlannerConfig,
+    per_episode: int = 40,
+    variant: str = "train",
+    seed: int = 20_000,
+    progress: bool = True,
+) -> int:
+    """Write `per_episode` candidate clips of each of `episodes` episodes per task into the dataset `out`
+    (episode seeds `seed`, `seed + 1`, ...: keep them apart from the protocols' and the validation
+    banks'); returns the number of clips written. Finished episodes are skipped on a rerun."""
+    from adapt2reward.envs.simulator import TaskEnv
+
+    if episodes < 1 or per_episode < 2:
+        raise ValueError(f"need episodes >= 1 and per_episode >= 2, got {episodes} and {per_episode}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    done = (
+        {record.extra.get("episode") for record in iter_manifest(out)}
+        if (out / "manifest.jsonl").exists()
+        else set()
+    )
+    written = 0
+    jobs = [(task, seed + e) for task in tasks for e in range(episodes)]
+    for task, episode_seed in tqdm(jobs, desc="planner episodes", unit="episode", disable=not progress):
+        episode = f"{task}/{variant}/{episode_seed}"
+        if episode in done:
+            continue
+        sim = TaskEnv(task, "robot", variant, episode_seed)
+        candidates = record_candidates(sim, task, variant, episode_seed, planner)
+        keep = keep_balanced(candidates, per_episode, np.random.default_rng(episode_seed))
+        records = []
+        for rank, i in enumerate(keep):
+            clip_id = f"robot-{task}-{variant}-planner-{episode_seed}-{rank:03d}"
+            rel = f"clips/robot/{task}/{clip_id}.npz"
+            save_clip(out / rel, candidates.clips[i])
+            success = bool(candidates.labels["final_success"][i])
+            instructions = get_task(task).instructions
+            records.append(
+                ClipRecord(
+                    id=clip_id,
+                    domain="robot",
+                    task=task,
+                    instruction=instructions[(episode_seed + rank) % len(instructions)],
+                    success=success,
+                    failure_source=None if success else "planner",
+                    variant=variant,
+                    seed=episode_seed,
+                    num_frames=int(candidates.clips.shape[1]),
+                    path=rel,
+                    height=int(candidates.clips.shape[2]),
+                    width=int(candidates.clips.shape[3]),
+                    behaviour="planner",
+                    extra={"episode": episode, "max_reward": float(candidates.labels["max_reward"][i])},
+                )
+            )
+        append_records(out, records)  # the episode's clips are on disk first: a crash loses no record
+        written += len(records)
+    return written

@@ -1,0 +1,38 @@
+"""Robot clips from the planner's own search: labels from the simulator, a dataset that resumes."""
+
+import numpy as np
+import pytest
+
+from adapt2reward.data.records import read_manifest
+from adapt2reward.planning.candidate_clips import Candidates, keep_balanced, record_planner_dataset
+from adapt2reward.planning.cem import CEMConfig
+from adapt2reward.planning.episode import PlannerConfig
+from adapt2reward.planning.plan import PlanSpace
+
+TINY = PlannerConfig(
+    space=PlanSpace(num_waypoints=2, steps_per_waypoint=8), cem=CEMConfig(samples=6, elites=2, iterations=2)
+)
+
+
+def test_keep_balanced_takes_half_successes_when_there_are_enough():
+    final = np.array([True] * 3 + [False] * 20)
+    candidates = Candidates(np.zeros((23, 2, 4, 4, 3), np.uint8), {"final_success": final})
+    keep = keep_balanced(candidates, 10, np.random.default_rng(0))
+    assert len(keep) == 10 and final[keep].sum() == 3  # only 3 successes exist: the rest failures
+    keep = keep_balanced(candidates, 4, np.random.default_rng(0))
+    assert final[keep].sum() == 2 and len(set(keep.tolist())) == 4
+
+
+@pytest.mark.slow
+def test_planner_dataset_is_labelled_by_the_simulator_and_resumes(tmp_path):
+    written = record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, per_episode=6, progress=False)
+    records = read_manifest(tmp_path)
+    assert written == len(records) == 6
+    assert {r.behaviour for r in records} == {"planner"} and {r.domain for r in records} == {"robot"}
+    for r in records:
+        assert r.failure_source == (None if r.success else "planner")
+        assert (tmp_path / r.path).is_file() and r.extra["episode"] == "drawer-close/train/20000"
+    assert record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, per_episode=6, progress=False) == 0
+    assert len(read_manifest(tmp_path)) == 6  # the finished episode is not recorded again
+    with pytest.raises(ValueError, match="per_episode >= 2"):
+        record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, per_episode=1)
