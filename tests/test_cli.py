@@ -221,3 +221,14 @@ def test_evaluation_configs_are_package_data():
     repo_configs = package.parents[1] / "configs" / "eval"
     if repo_configs.exists():  # a source checkout: the documented folder is the package's, not a copy
         assert repo_configs.resolve() == CONFIG_DIR.resolve()
+
+
+def test_a_failed_run_removes_the_empty_out_folder_its_config_file_named(data, stage1, tmp_path):
+    bad, clip = _damaged(data, tmp_path, "missing")
+    out = tmp_path / "runs" / "from-file"
+    config = tmp_path / "train.json"
+    config.write_text(
+        json.dumps({"human": [str(bad)], "robot": [str(bad)], "init": str(stage1), "out": str(out)})
+    )
+    assert_one_line_error(invoke("train", "--config", config), clip.name)
+    assert not out.exists() and not out.parent.exists()

@@ -153,11 +153,16 @@ def _given(**flags: Any) -> dict[str, Any]:
 
 def _config(cls: type, path: Path | None, imported: dict[str, list[str]] | None = None, **flags: Any):
     """A config from its JSON file (or the defaults) with the flags given on top, and the folders of a
-    LeRobot or SS-V2 import added to the dataset folders of its field (`{"robot": [folder]}`)."""
-    return load_config(cls, path, _given(**flags), {k: v for k, v in (imported or {}).items() if v})
+    LeRobot or SS-V2 import added to the dataset folders of its field (`{"robot": [folder]}`). Its `out`
+    folder, if it does not exist yet, is one a failed run removes while it is still empty."""
+    config = load_config(cls, path, _given(**flags), {k: v for k, v in (imported or {}).items() if v})
+    if getattr(config, "out", None):
+        _new_outputs.append(_new_folders(Path(config.out)))
+    return config
 
 
 _settings = {"debug": False}  # options given before the command, read by its error path
+_new_outputs: list[list[Path]] = []  # output folders (and parents) the running command may create
 
 
 @app.callback()
@@ -231,23 +236,25 @@ def _option_groups(fn: Callable[..., None]) -> Callable[..., None]:
 
 def command(name: str | None = None):
     """`app.command`, with the one error path of every command: a user error ends in one line on stderr
-    and exit code 2 (`a2r --debug` shows its traceback), and a failed run removes the `--out` folders it
-    created while they are still empty. Options dataclasses among its parameters become flags."""
+    and exit code 2 (`a2r --debug` shows its traceback), and a failed run removes the output folders it
+    created (`--out`, or a config file's `out`) while they are still empty. Options dataclasses among
+    its parameters become flags."""
 
     def register(fn):
         fn = _option_groups(fn)
 
         @functools.wraps(fn)
         def run(**params):
-            new = _new_folders(params.get("out"))
+            _new_outputs[:] = [_new_folders(params.get("out"))]
             try:
                 with _warnings_in_one_line():
                     fn(**params)
             except BaseException as error:
-                for folder in new:
-                    if not folder.is_dir() or any(folder.iterdir()):
-                        break
-                    folder.rmdir()
+                for new in _new_outputs:
+                    for folder in new:
+                        if not folder.is_dir() or any(folder.iterdir()):
+                            break
+                        folder.rmdir()
                 if not _is_user_error(error) or _settings["debug"]:
                     raise
                 typer.secho(f"error: {_message(error)}", fg=typer.colors.RED, err=True)
