@@ -612,7 +612,7 @@ def baseline(
     lerobot: LeRobotOptions = LeRobotOptions(),
     ssv2: SSV2Options = SSV2Options(),
 ) -> None:
-    """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone as the method."""
+    """Train a baseline reward (DVD, LIV, Concept2Robot) on the same data and backbone; rerun to resume."""
     from adapt2reward.baselines import BASELINES
     from adapt2reward.models.device import resolve_device
 
