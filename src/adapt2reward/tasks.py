@@ -24,6 +24,10 @@ class Task:
         """The canonical instruction."""
         return self.instructions[0]
 
+    def phrasing(self, seed: int) -> str:
+        """The instruction a recorded clip is given: one of the task's phrasings, chosen by `seed`."""
+        return self.instructions[seed % len(self.instructions)]
+
 
 _TASKS = (
     Task(

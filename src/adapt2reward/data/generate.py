@@ -25,6 +25,7 @@ from adapt2reward.data.generation_config import GenerationConfig
 from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, append_records, iter_manifest
 from adapt2reward.distributed.pool import parallel_map
 from adapt2reward.paths import why_not
+from adapt2reward.tasks import get_task
 
 CONFIG_NAME = "generation.json"
 DROPPED_NAME = "dropped.txt"  # ids of human slots that never succeeded, so a resume does not retry them
@@ -109,12 +110,11 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
             return None
     rel = clip_path(job)
     save_clip(Path(out_dir) / rel, clip.frames, progress=np.asarray(clip.progress, dtype=np.float32))
-    task_spec = _instruction(job.task, seed)
     return ClipRecord(
         id=job.id,
         domain=job.domain,  # type: ignore[arg-type]
         task=job.task,
-        instruction=task_spec,
+        instruction=get_task(job.task).phrasing(seed),
         success=bool(clip.success),
         failure_source=clip.failure_source,
         variant=job.variant,
@@ -126,14 +126,6 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
         behaviour=clip.behaviour,
         extra={"attempts": attempt + 1},
     )
-
-
-def _instruction(task: str, seed: int) -> str:
-    """The paraphrase a clip is given: one of the task's instructions, chosen by the clip's seed."""
-    from adapt2reward.tasks import get_task
-
-    instructions = get_task(task).instructions
-    return instructions[seed % len(instructions)]
 
 
 def _run_job(args: tuple[ClipJob, GenerationConfig, str]) -> tuple[str, ClipRecord | None]:

@@ -125,13 +125,12 @@ def record_planner_dataset(
             rel = f"clips/robot/{task}/{clip_id}.npz"
             save_clip(out / rel, candidates.clips[i])
             success = bool(candidates.labels["final_success"][i])
-            instructions = get_task(task).instructions
             records.append(
                 ClipRecord(
                     id=clip_id,
                     domain="robot",
                     task=task,
-                    instruction=instructions[(episode_seed + rank) % len(instructions)],
+                    instruction=get_task(task).phrasing(episode_seed + rank),
                     success=success,
                     failure_source=None if success else "planner",
                     variant=variant,
