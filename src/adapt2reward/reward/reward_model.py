@@ -122,8 +122,7 @@ class RewardModel:
     def score_matrix(self, clips: Clips, instructions: Sequence[str]) -> torch.Tensor:
         """Rewards (B, n) of every clip against every instruction (for retrieval)."""
         video = self.video_features(clips)
-        columns = check_instructions(instructions, len(instructions))
-        return torch.stack([self.scorer(video, [text] * len(video)) for text in columns], dim=1).cpu()
+        return self.scorer.matrix(video, check_instructions(instructions, len(instructions))).cpu()
 
     @torch.no_grad()
     def dense_rewards(self, trajectory: Clips, instruction: str, min_frames: int = 1) -> torch.Tensor:

@@ -81,6 +81,12 @@ class Scorer:
             rewards[rows] = self._relative(video[rows], cosine[rows], instruction)
         return rewards
 
+    def matrix(self, video: Tensor, instructions: Sequence[str]) -> Tensor:
+        """Rewards (B, n) of every clip's features (B, D) against every instruction."""
+        if self.config.kind == "cosine":
+            return video @ self.encode_text(list(instructions)).T
+        return torch.stack([self(video, [text] * len(video)) for text in instructions], dim=1)
+
     def _relative(self, video: Tensor, cosine: Tensor, instruction: str) -> Tensor:
         others = self.config.competitors(instruction)
         if not others:
