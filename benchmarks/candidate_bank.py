@@ -64,17 +64,18 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else None
 
 
-def _load(spec: str) -> tuple[str, Any]:
-    """NAME=PATH[:relative] -> (name, reward model)."""
+def load_spec(spec: str) -> tuple[str, Any]:
+    """NAME=PATH[:relative] -> (name, reward model); a NAME starting with "zero-shot" scores a stage-1
+    checkpoint as the zero-shot baseline, ":relative" an Adapt2Reward one with relative scoring."""
     from adapt2reward.evaluation.runner import checkpoint_kind, load_method
     from adapt2reward.reward.reward_model import RewardModel
 
     name, target = spec.rsplit("=", 1)
     path, _, scoring = target.partition(":")
-    kind = checkpoint_kind(path)
-    if kind != "adapt2reward":
-        return name, load_method(kind, path)
-    return name, RewardModel.load(path, scoring=reference_scoring(path) if scoring == "relative" else None)
+    kind = "zero-shot" if name.startswith("zero-shot") else checkpoint_kind(path)
+    if scoring == "relative":
+        return name, RewardModel.load(path, scoring=reference_scoring(path))
+    return name, load_method(kind, path)
 
 
 def reference_scoring(path: str | Path) -> Any:
@@ -100,7 +101,7 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"bank": str(bank), "models": {}}
     files = sorted(bank.glob("*.npz"))
     for spec in specs:
-        name, model = _load(spec)
+        name, model = load_spec(spec)
         started = time.perf_counter()
         per_task = {}
         for file in files:
@@ -108,12 +109,8 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
             instruction = str(data["instruction"])
             clips, final = data["clips"], data["final_success"].astype(int)
             with torch.inference_mode():
-                scores = np.concatenate(
-                    [
-                        np.asarray(model.reward(clips[i : i + 64], [instruction] * len(clips[i : i + 64])))
-                        for i in range(0, len(clips), 64)
-                    ]
-                )
+                chunks = [clips[i : i + 64] for i in range(0, len(clips), 64)]
+                scores = np.concatenate([np.asarray(model.reward(c, [instruction] * len(c))) for c in chunks])
             episodes = [
                 _auc(final[data["episode"] == e], scores[data["episode"] == e])
                 for e in np.unique(data["episode"])

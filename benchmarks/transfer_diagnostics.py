@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from candidate_bank import load_spec
 from tqdm import tqdm
 
 from adapt2reward.envs.recording import ClipSpec, record_clip
 from adapt2reward.evaluation.offline_metrics import success_auc
-from adapt2reward.evaluation.runner import checkpoint_kind, load_method
 from adapt2reward.tasks import get_task
 
 TARGETS = {"drawer-open": "drawer-close", "faucet-close": "faucet-open", "window-open": "window-close"}
@@ -58,16 +58,7 @@ def main() -> None:
         np.savez_compressed(args.cache, **clips)
     result: dict = {"clips": {k: len(v) for k, v in clips.items()}, "auc": {}}
     for spec in args.model:
-        name, target = spec.rsplit("=", 1)
-        path, _, scoring = target.partition(":")
-        kind = "zero-shot" if name.startswith("zero-shot") else checkpoint_kind(path)
-        model = load_method(kind, path)
-        if scoring == "relative":
-            from candidate_bank import reference_scoring
-
-            from adapt2reward.reward.reward_model import RewardModel
-
-            model = RewardModel.load(path, scoring=reference_scoring(path))
+        name, model = load_spec(spec)
         result["auc"][name] = {}
         for target, opposite in TARGETS.items():
             text = get_task(target).instructions[0]
