@@ -50,8 +50,6 @@ def test_unknown_domain_and_behaviour_are_clear():
         ClipSpec(TASK, domain="alien")
     with pytest.raises(ValueError, match="known behaviours"):
         ClipSpec(TASK, behaviour="dance")
-    with pytest.raises(ValueError, match="'expert' attempts only"):
-        ClipSpec(TASK, domain="human", behaviour="random")
 
 
 def test_clip_shape_dtype_and_label(expert_clip):

@@ -682,7 +682,8 @@ def evaluate(
     protocol: Annotated[
         str,
         typer.Argument(
-            help="env-generalization, task-generalization, robustness, offline, or a .json protocol."
+            help="env-generalization, task-generalization, robustness, offline, target-clips, or a .json "
+            "protocol."
         ),
     ],
     checkpoint: Annotated[
@@ -714,10 +715,19 @@ def evaluate(
     backend: Annotated[
         str, typer.Option(help="local (processes on this machine) or ray (a Ray cluster).")
     ] = "local",
+    clips: Annotated[
+        int | None,
+        typer.Option(help="target-clips: evaluation clips per target task, domain and outcome (default 8)."),
+    ] = None,
+    clip_cache: Annotated[
+        Path | None,
+        typer.Option(help="target-clips: folder the clips are recorded in once (default data/target-clips)."),
+    ] = None,
     device: Device = "cpu",
 ) -> None:
-    """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips."""
-    from adapt2reward.evaluation.runner import run_evaluation
+    """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips
+    (offline) or evaluation-only clips of the target tasks in both domains (target-clips)."""
+    from adapt2reward.evaluation.runner import TARGET_CLIPS, run_evaluation
     from adapt2reward.models.device import resolve_device
 
     methods = _methods(checkpoint, name, baseline, model)
@@ -731,7 +741,11 @@ def evaluate(
         preset,
         backend=backend,
         device=str(resolve_device(device)),
+        clips=clips,
+        clip_cache=clip_cache,
     )
+    if protocol == TARGET_CLIPS:  # not every clip's score
+        summary = {key: summary[key] for key in ("clips", "seeds", "auc")}
     typer.echo(json.dumps(summary, indent=2))
 
 

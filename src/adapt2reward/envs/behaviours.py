@@ -8,8 +8,9 @@ actor stops once a task is done); clip labels always come from the simulator, ne
 - `HumanStyle`: the expert moved in another style: slower, with correlated jitter, and through a random
   intermediate waypoint before the expert takes over.
 - `RandomActions`, `RandomWaypoints`: failures from random exploration.
-- `NearSuccess`: the expert perturbed so that it (usually) just fails, in one of `NEAR_SUCCESS_MODES`.
-  It is timed by `t_success`, the step at which the unperturbed noisy expert first succeeds.
+- `NearSuccess`: the expert (or, in the human domain, `HumanStyle`) perturbed so that it (usually) just
+  fails, in one of `NEAR_SUCCESS_MODES`. It is timed by `t_success`, the step at which the unperturbed
+  attempt first succeeds.
 """
 
 from __future__ import annotations
@@ -129,14 +130,15 @@ class RandomWaypoints:
 
 
 class NearSuccess:
-    """The noisy expert perturbed by `mode`, timed relative to its first success at `t_success`.
+    """The noisy expert (or `HumanStyle`) perturbed by `mode`, timed relative to its first success at
+    `t_success`.
 
     stop_short: freeze part-way (55-85% of the way in time). release_early: open the gripper and lift
     away part-way. overshoot: after success, keep moving the way the hand went. wrong_way: after the
     approach, move opposite to the expert. bounce_back: succeed, then replay the motion backwards.
     """
 
-    def __init__(self, mode: str, expert: Expert, t_success: int, rng: np.random.Generator) -> None:
+    def __init__(self, mode: str, expert: Behaviour, t_success: int, rng: np.random.Generator) -> None:
         if mode not in NEAR_SUCCESS_MODES:
             known = ", ".join(NEAR_SUCCESS_MODES)
             raise ValueError(f"unknown near-success mode {mode!r}; known modes: {known}")

@@ -34,7 +34,9 @@ class ClipSpec:
 
     behaviour: 'expert', 'random' (random actions or waypoints, picked by the seed), 'random_actions',
         'random_waypoints', 'near_success' (a mode of the task's `near_success_modes`, picked by the
-        seed) or a mode name from `NEAR_SUCCESS_MODES`. The human domain records 'expert' only.
+        seed) or a mode name from `NEAR_SUCCESS_MODES`. In the human domain the attempt is `HumanStyle`'s
+        (near-success modes perturb it; random exploration is the same as the robot's), so human
+        failures exist for evaluation; the data generator records human successes only.
     seed: places the objects, draws the look and drives the behaviour's noise.
     episode_steps: simulator steps per episode; None takes the task's default (x HUMAN_SLOWDOWN in the
         human domain, whose slower style needs the time).
@@ -57,8 +59,6 @@ class ClipSpec:
         if self.behaviour not in BEHAVIOURS:
             known = ", ".join(BEHAVIOURS)
             raise ValueError(f"unknown behaviour {self.behaviour!r}; known behaviours: {known}")
-        if self.domain == "human" and self.behaviour != "expert":
-            raise ValueError(f"the human domain records 'expert' attempts only, not {self.behaviour!r}")
         if self.num_frames < 2 or self.size < 16:
             raise ValueError(f"need num_frames >= 2 and size >= 16, got {self.num_frames} and {self.size}")
         if self.episode_steps is not None and self.episode_steps < self.num_frames - 1:
@@ -105,12 +105,19 @@ def resolve_behaviour(spec: ClipSpec) -> tuple[str, str | None]:
     return "expert", None
 
 
-def _first_success(env: TaskEnv, task: SimTask, seed: int, steps: int) -> int:
-    """Step at which the clip's noisy expert first succeeds (`steps` if it never does)."""
-    env.reset(seed)
-    expert = Expert(task, np.random.default_rng([seed, _EXPERT_NOISE]))
+def _attempt(task: SimTask, spec: ClipSpec) -> Behaviour:
+    """The domain's own attempt at the task: the noisy expert, or in the human domain its human-style take."""
+    if spec.domain == "human":
+        return HumanStyle(task, np.random.default_rng([spec.seed, _HUMAN_STYLE]))
+    return Expert(task, np.random.default_rng([spec.seed, _EXPERT_NOISE]))
+
+
+def _first_success(env: TaskEnv, spec: ClipSpec, steps: int) -> int:
+    """Step at which the clip's unperturbed attempt first succeeds (`steps` if it never does)."""
+    env.reset(spec.seed)  # the look never changes the physics
+    attempt = _attempt(sim_task(spec.task), spec)
     for t in range(1, steps + 1):
-        if env.step(expert.act(env.obs, env.success)).success:
+        if env.step(attempt.act(env.obs, env.success)).success:
             return t
     return steps
 
@@ -120,16 +127,14 @@ def make_behaviour(name: str, spec: ClipSpec, env: TaskEnv) -> Behaviour:
     episode in `env` to time themselves, so reset `env` afterwards."""
     task, steps = sim_task(spec.task), episode_steps(spec)
     rng = np.random.default_rng([spec.seed, _PERTURBATION])
-    expert = Expert(task, np.random.default_rng([spec.seed, _EXPERT_NOISE]))
-    if name == "expert" and spec.domain == "human":
-        return HumanStyle(task, np.random.default_rng([spec.seed, _HUMAN_STYLE]))
+    attempt = _attempt(task, spec)
     if name == "expert":
-        return expert
+        return attempt
     if name == "random_actions":
         return RandomActions(rng)
     if name == "random_waypoints":
         return RandomWaypoints(rng)
-    return NearSuccess(name, expert, _first_success(env, task, spec.seed, steps), rng)
+    return NearSuccess(name, attempt, _first_success(env, spec, steps), rng)
 
 
 def episode_steps(spec: ClipSpec) -> int:

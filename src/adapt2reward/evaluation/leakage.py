@@ -5,17 +5,22 @@ held-out split), so the robot clips it trained on can be listed again from the d
 loading any clip. Evaluation refuses to run when
 - a method trained on any of the held-out clips it is scored on (a baseline trained with another split
   seed, fraction or variants than the checkpoint whose held-out clips are used would be), or
-- a protocol about tasks unseen on the robot plans a task that a method has robot training clips of.
+- a protocol about tasks unseen on the robot plans a task that a method has robot training clips of, or
+- a method trained on a clip of the same domain, task and seed as an evaluation-only clip it is scored on
+  (`evaluation.target_clips`; the generator's seeds are hashes, so a range apart is not proof enough).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from adapt2reward.data.records import ClipRecord
+from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, iter_manifest
 from adapt2reward.data.run_data import load_robot_split
-from adapt2reward.models.checkpoint import read_config
+from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
+
+ClipKey = tuple[str, str, int]  # (domain, task, seed)
 
 
 class LeakError(ValueError):
@@ -60,4 +65,43 @@ def check_unseen_tasks(methods: Mapping[str, str | Path], tasks: Iterable[str]) 
             raise LeakError(
                 f"{name!r} ({path}) trained on robot clips of {seen}, which this protocol plans as tasks "
                 "never seen on the robot"
+            )
+
+
+def trained_clip_keys(ckpt_dir: str | Path) -> set[ClipKey]:
+    """(domain, task, seed) of every clip in the dataset folders a checkpoint trained on, and those of the
+    checkpoints it started from (`init`, e.g. stage 1): whole folders, held-out clips included (a
+    superset); a folder that is gone is skipped."""
+    keys: set[ClipKey] = set()
+    seen: set[Path] = set()
+    path: Path | None = Path(ckpt_dir)
+    while path is not None and path.resolve() not in seen and (path / CONFIG_FILE).is_file():
+        seen.add(path.resolve())
+        train = read_config(path).get("train") or {}
+        for name in ("human", "robot", "data"):
+            for folder in train.get(name) or ():
+                manifest = Path(folder) / MANIFEST_NAME
+                if manifest.is_file():
+                    stat = manifest.stat()
+                    keys |= _manifest_keys(str(folder), stat.st_mtime_ns, stat.st_size)
+        path = Path(train["init"]) if train.get("init") else None
+    return keys
+
+
+@functools.lru_cache(maxsize=32)
+def _manifest_keys(folder: str, mtime_ns: int, size: int) -> frozenset[ClipKey]:
+    """A dataset's clip keys, read once per version of its manifest (methods share their datasets)."""
+    return frozenset((r.domain, r.task, r.seed) for r in iter_manifest(folder))
+
+
+def check_unseen_seeds(methods: Mapping[str, str | Path], clips: Iterable[ClipKey]) -> None:
+    """Raise LeakError when a method trained on a clip of the same domain, task and seed as one of `clips`
+    (the same seed places the objects and draws the look alike)."""
+    wanted = set(clips)
+    for name, path in methods.items():
+        shared = sorted(wanted & trained_clip_keys(path))
+        if shared:
+            raise LeakError(
+                f"{name!r} ({path}) trained on clips with the domain, task and seed of {len(shared)} "
+                f"evaluation clips (e.g. {shared[:3]}): record the evaluation clips with other seeds"
             )

@@ -1,6 +1,7 @@
 """`a2r report`: REPORT.md and PNG plots from a folder of protocol results.
 
-Reads every `PROTOCOL.json` (and its `PROTOCOL.episodes.jsonl`) that `run_protocol` wrote, plus an
+Reads every `PROTOCOL.json` (and its `PROTOCOL.episodes.jsonl`) that `run_protocol` wrote, the
+`offline.json` and `target-clips.json` of `a2r eval offline` / `target-clips` when present, plus an
 optional ablation JSON of the form
 `{"title": "...", "columns": ["train", ...], "rows": {"full model": {"train": 0.8, ...}, ...}}`
 (success rates in 0-1; `null` for missing). Writes `REPORT.md` and the plots into the same folder.
@@ -23,6 +24,7 @@ from adapt2reward.evaluation import report_paper
 from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.evaluation.paired import paired_comparison
 from adapt2reward.evaluation.report_plots import plot_reward_curves, plot_score_histograms, plot_success_bars
+from adapt2reward.evaluation.target_clips import TARGET_CLIPS_NAME
 
 REPORT_NAME = "REPORT.md"
 REFERENCE_METHODS = ("oracle", "random")
@@ -66,7 +68,7 @@ def _mean_sd(values: list[float | None]) -> Cell:
     return (float(np.mean(known)), float(np.std(known))) if known else None
 
 
-def _per_run_tables(
+def per_run_tables(
     rows: dict[str, dict[str, float | None]], groups: dict[str, list[str]], columns: list[str], fmt
 ) -> list[str]:
     """Each training run's row, for every method evaluated over several seeds."""
@@ -82,7 +84,7 @@ def _mean(value: Cell) -> float | None:
     return value[0] if isinstance(value, tuple) else value
 
 
-def _seed_table(
+def seed_table(
     rates: dict[str, dict[str, float | None]], groups: dict[str, list[str]], columns: list[str]
 ) -> dict[str, dict[str, Cell]]:
     """One row per method: its rates, or mean ± sd over its training runs when it has several."""
@@ -110,7 +112,7 @@ def _formatter(scale: float, digits: int):
     return fmt
 
 
-_pct, _two_decimals = _formatter(100, 0), _formatter(1, 2)
+_pct, two_decimals = _formatter(100, 0), _formatter(1, 2)
 
 
 def markdown_table(
@@ -142,7 +144,7 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         results = summary["results"]
         rates = {m: {c: results[m][sweep][c]["final_success_rate"] for c in columns} for m in methods}
         any_step = {m: {c: results[m][sweep][c]["success_rate"] for c in columns} for m in methods}
-        table = _seed_table(rates, groups, columns)
+        table = seed_table(rates, groups, columns)
         counts = summary["results"][methods[0]][sweep]
         episodes = ", ".join(f"{c}: {counts[c]['episodes']}" for c in spec["columns"])
         count_line = f"Episodes per column: {episodes}."
@@ -151,9 +153,9 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
             "",
             "Success at any step:",
             "",
-            markdown_table(_seed_table(any_step, groups, columns), columns),
+            markdown_table(seed_table(any_step, groups, columns), columns),
         ]
-        out += _per_run_tables(rates, groups, columns, _pct)
+        out += per_run_tables(rates, groups, columns, _pct)
         key = "variant" if spec["by"] == "variant" else "task"
         out += _paired_section([r for r in records if r[key] in spec["columns"]], methods)
         means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
@@ -319,8 +321,8 @@ def _offline_section(path: Path) -> list[str]:
         f"best-scoring instruction among {first.get('retrieval_candidates', 0)} tasks is their own. Dense vs "
         "progress: Spearman correlation of the reward of growing prefixes with MetaWorld's dense reward.",
         "",
-        markdown_table(_seed_table(rows, groups, columns), columns, fmt=_two_decimals),
-        *_per_run_tables(rows, groups, columns, _two_decimals),
+        markdown_table(seed_table(rows, groups, columns), columns, fmt=two_decimals),
+        *per_run_tables(rows, groups, columns, two_decimals),
         "",
     ]
 
@@ -332,10 +334,11 @@ def build_report(results_dir: str | Path, ablation: str | Path | None = None) ->
     """
     results_dir = Path(results_dir)
     summaries = load_results(results_dir)
-    offline = results_dir / OFFLINE_NAME
-    if not summaries and not offline.is_file():
+    offline, target_clips = results_dir / OFFLINE_NAME, results_dir / TARGET_CLIPS_NAME
+    if not summaries and not offline.is_file() and not target_clips.is_file():
         raise FileNotFoundError(
-            f"{results_dir} holds no results (PROTOCOL.json or offline.json from `a2r eval`)"
+            f"{results_dir} holds no results (PROTOCOL.json, offline.json or {TARGET_CLIPS_NAME} from "
+            "`a2r eval`)"
         )
     ablation_path = Path(ablation) if ablation else results_dir / "ablation.json"
     lines = [
@@ -351,6 +354,10 @@ def build_report(results_dir: str | Path, ablation: str | Path | None = None) ->
         lines += _offline_section(offline)
     for summary in summaries:
         lines += _protocol_section(summary, results_dir)
+    if target_clips.is_file():
+        from adapt2reward.evaluation.report_target_clips import target_clips_section  # it imports this
+
+        lines += target_clips_section(target_clips)
     if ablation_path.is_file():
         lines += _ablation_section(ablation_path)
     elif ablation:

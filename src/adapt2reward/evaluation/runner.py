@@ -1,4 +1,5 @@
-"""`a2r eval`: evaluate named reward models on a planning protocol or on held-out clips."""
+"""`a2r eval`: evaluate named reward models on a planning protocol, on held-out clips or on the
+evaluation-only clips of the task-generalization target tasks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from adapt2reward.evaluation.report import OFFLINE_NAME
 from adapt2reward.paths import why_not
 
 OFFLINE = "offline"
+TARGET_CLIPS = "target-clips"
 
 
 def load_method(kind: str, path: str | Path, device: str = "cpu") -> Any:
@@ -55,18 +57,30 @@ def run_evaluation(
     progress: bool = True,
     backend: str = "local",
     device: str = "cpu",
+    clips: int | None = None,
+    clip_cache: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
 
     `offline` scores the held-out robot clips of `checkpoint` with every method (`OUT/offline.json`);
-    any other protocol plans in simulation with each reward, plus oracle and random (`OUT/PROTOCOL.json`),
-    and resumes an interrupted run into the same `out`. Reward models run on `device` (every worker
-    process loads its own copy there). A method that trained on the clips or tasks it would be measured
-    on is refused before any work (`evaluation.leakage`).
+    `target-clips` records once (into `clip_cache`) `clips` evaluation-only clips per target task of
+    task generalization, domain (robot, human) and outcome, and scores them with every method
+    (`OUT/target-clips.json`, `evaluation.target_clips`); any other protocol plans in simulation with
+    each reward, plus oracle and random (`OUT/PROTOCOL.json`), and resumes an interrupted run into the
+    same `out`. Reward models run on `device` (every worker process loads its own copy there). A method
+    that trained on the clips or tasks it would be measured on is refused before any work
+    (`evaluation.leakage`).
     """
+    if protocol == TARGET_CLIPS:
+        from adapt2reward.evaluation.target_clips import DEFAULT_CLIPS, check_clips, evaluate_target_clips
+
+        clips = DEFAULT_CLIPS if clips is None else clips
+        check_clips(clips)
     for method, (_, path) in methods.items():
         if not Path(path).is_dir():
             raise FileNotFoundError(f"checkpoint of {method!r} ({path}) {why_not(path, 'folder')}")
+    if protocol == TARGET_CLIPS:
+        return evaluate_target_clips(methods, out, clips, clip_cache, device=device, progress=progress)
     from adapt2reward.evaluation.leakage import check_unseen_clips, check_unseen_tasks
 
     paths = {name: path for name, (_, path) in methods.items()}
