@@ -110,20 +110,15 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
             return None
     rel = clip_path(job)
     save_clip(Path(out_dir) / rel, clip.frames, progress=np.asarray(clip.progress, dtype=np.float32))
-    return ClipRecord(
+    return ClipRecord.of_recording(
+        clip,
         id=job.id,
         domain=job.domain,  # type: ignore[arg-type]
         task=job.task,
         instruction=get_task(job.task).phrasing(seed),
-        success=bool(clip.success),
-        failure_source=clip.failure_source,
         variant=job.variant,
         seed=seed,
-        num_frames=int(clip.frames.shape[0]),
         path=rel,
-        height=int(clip.frames.shape[1]),
-        width=int(clip.frames.shape[2]),
-        behaviour=clip.behaviour,
         extra={"attempts": attempt + 1},
     )
 

@@ -20,8 +20,8 @@ import numpy as np
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
+from adapt2reward.data.folder_settings import check_folder_settings
 from adapt2reward.data.generate import finished_ids
-from adapt2reward.data.import_settings import check_import_settings
 from adapt2reward.data.lerobot_read import LeRobotSource, LeRobotSpec, slug
 from adapt2reward.data.records import append_records
 from adapt2reward.data.transforms import to_video_tensor
@@ -61,7 +61,7 @@ def import_lerobot(
     source = LeRobotSource(spec)
     records = [(episode, source.record(episode)) for episode in source.episodes]
     out.mkdir(parents=True, exist_ok=True)
-    check_import_settings(out, _settings(spec, size), IMPORT_NAME, "a LeRobot")
+    check_folder_settings(out, _settings(spec, size), IMPORT_NAME, "a LeRobot import")
     done = finished_ids(out)
     pending = [(e, r) for e, r in records if r.id not in done]
     for episode, record in tqdm(pending, desc="importing episodes", unit="episode", disable=not progress):

@@ -73,6 +73,40 @@ class ClipRecord:
         if self.num_frames <= 0:
             raise ManifestError(f"clip {self.id}: num_frames must be positive, got {self.num_frames}")
 
+    @classmethod
+    def of_recording(
+        cls,
+        clip: Any,
+        *,
+        id: str,
+        domain: Domain,
+        task: str,
+        instruction: str,
+        variant: str,
+        seed: int,
+        path: str,
+        extra: dict[str, Any],
+    ) -> ClipRecord:
+        """The record of a clip `envs.recording.record_clip` just made (`clip`: its `RecordedClip`): the
+        label, failure source, behaviour and shape are the clip's own."""
+        frames = clip.frames
+        return cls(
+            id=id,
+            domain=domain,
+            task=task,
+            instruction=instruction,
+            success=bool(clip.success),
+            failure_source=clip.failure_source,
+            variant=variant,
+            seed=seed,
+            num_frames=int(frames.shape[0]),
+            path=path,
+            height=int(frames.shape[1]),
+            width=int(frames.shape[2]),
+            behaviour=clip.behaviour,
+            extra=extra,
+        )
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 

@@ -22,8 +22,8 @@ import numpy as np
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
+from adapt2reward.data.folder_settings import check_folder_settings
 from adapt2reward.data.generate import finished_ids
-from adapt2reward.data.import_settings import check_import_settings
 from adapt2reward.data.records import ClipRecord, append_records
 from adapt2reward.data.ssv2 import entry_record, read_ssv2_entries, video_path
 from adapt2reward.data.ssv2_classes import (
@@ -118,7 +118,7 @@ def import_ssv2(spec: SSV2Spec, out: str | Path, size: int | None = 64, progress
     out = Path(out)
     records, videos, settings = ssv2_records(spec)
     out.mkdir(parents=True, exist_ok=True)
-    check_import_settings(out, settings | {"size": size}, IMPORT_NAME, "an SS-V2")
+    check_folder_settings(out, settings | {"size": size}, IMPORT_NAME, "an SS-V2 import")
     done = finished_ids(out)
     pending = [(r, v) for r, v in zip(records, videos, strict=True) if r.id not in done]
     for record, video in tqdm(pending, desc="importing SS-V2 videos", unit="video", disable=not progress):

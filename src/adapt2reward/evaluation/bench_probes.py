@@ -29,7 +29,6 @@ in `dropped.txt`, so a rerun does not retry it). Seeds lie in [2^31, 2^32), disj
 
 from __future__ import annotations
 
-import json
 import warnings
 import zlib
 from dataclasses import asdict, dataclass
@@ -39,6 +38,7 @@ import numpy as np
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
+from adapt2reward.data.folder_settings import check_folder_settings
 from adapt2reward.data.records import ClipRecord, append_records, read_manifest
 
 PROBE_KINDS = ("idle", "wrong_way", "wrong_object", "undone", "near_miss")
@@ -261,7 +261,9 @@ def make_probes(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, jobs)
+    if jobs:
+        settings = {k: v for k, v in asdict(jobs[0]).items() if k in ("variant", "num_frames", "size")}
+        check_folder_settings(out, settings, SETTINGS_NAME, "probe clips")
     manifest = out / "manifest.jsonl"
     dropped_path = out / DROPPED_NAME
     for path in (manifest, dropped_path):  # a killed run may leave a torn last line
@@ -281,20 +283,3 @@ def make_probes(
             bar.update()
     wanted = {j.id for j in jobs}
     return [r for r in read_manifest(out) if r.id in wanted] if manifest.exists() else []
-
-
-def _check_settings(out: Path, jobs: list[ProbeJob]) -> None:
-    """A probe folder holds clips of one shape and look: refuse to mix two."""
-    if not jobs:
-        return
-    settings = {k: v for k, v in asdict(jobs[0]).items() if k in ("variant", "num_frames", "size")}
-    path = out / SETTINGS_NAME
-    if path.exists():
-        old = json.loads(path.read_text())
-        if old != settings:
-            raise ValueError(
-                f"{out} holds probe clips made with {old}, these would be {settings}: "
-                "choose another --probe-dir or delete it"
-            )
-    else:
-        path.write_text(json.dumps(settings) + "\n")

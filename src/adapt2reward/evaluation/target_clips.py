@@ -35,6 +35,7 @@ import numpy as np
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import load_clip, save_clip
+from adapt2reward.data.folder_settings import check_folder_settings
 from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, append_records, iter_manifest
 from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.paths import why_not
@@ -108,21 +109,6 @@ def check_clips(clips: int) -> None:
         )
 
 
-def _check_cache(cache: Path, num_frames: int, size: int) -> None:
-    """Write the cache's settings on first use; refuse a cache recorded with other ones."""
-    settings = {"num_frames": num_frames, "size": size, "seed_base": SEED_BASE, "attempts": ATTEMPTS}
-    path = cache / CACHE_CONFIG
-    if path.is_file():
-        old = json.loads(path.read_text())
-        if old != settings:
-            raise ValueError(
-                f"{cache} holds target clips recorded with other settings ({path}: {old}); "
-                "choose another cache folder"
-            )
-    else:
-        path.write_text(json.dumps(settings, indent=2) + "\n")
-
-
 def record_slot(slot: Slot, cache: Path, num_frames: int, size: int) -> ClipRecord | None:
     """Record a slot into `cache`, trying its seeds until the simulator's label is the wanted one; None
     when no attempt gives it."""
@@ -138,20 +124,15 @@ def record_slot(slot: Slot, cache: Path, num_frames: int, size: int) -> ClipReco
         return None
     rel = f"clips/{slot.domain}/{slot.task}/{slot.id}.npz"
     save_clip(cache / rel, clip.frames, progress=clip.progress)
-    return ClipRecord(
+    return ClipRecord.of_recording(
+        clip,
         id=slot.id,
         domain=slot.domain,  # type: ignore[arg-type]
         task=slot.task,
         instruction=get_task(slot.task).instruction,
-        success=bool(clip.success),
-        failure_source=clip.failure_source,
         variant="train",
         seed=seed,
-        num_frames=int(clip.frames.shape[0]),
         path=rel,
-        height=int(clip.frames.shape[1]),
-        width=int(clip.frames.shape[2]),
-        behaviour=clip.behaviour,
         extra={"attempts": attempt + 1, "evaluation_only": True},
     )
 
@@ -173,7 +154,8 @@ def record_target_clips(
     if cache.exists() and not cache.is_dir():
         raise NotADirectoryError(f"target-clip cache {cache} {why_not(cache, 'folder')}")
     cache.mkdir(parents=True, exist_ok=True)
-    _check_cache(cache, num_frames, size)
+    settings = {"num_frames": num_frames, "size": size, "seed_base": SEED_BASE, "attempts": ATTEMPTS}
+    check_folder_settings(cache, settings, CACHE_CONFIG, "target clips")
     done = finished_ids(cache)
     pending = [slot for slot in slots if slot.id not in done]
     for slot in tqdm(pending, desc="recording target clips", unit="clip", disable=not progress):
