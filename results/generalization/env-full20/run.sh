@@ -4,6 +4,7 @@
 # with and without the same clips. Checkpoints: results/generalization/COMMANDS.md ("lever 1 on the
 # reported protocol"). Usage: run.sh SEEDS, e.g. `run.sh 0` then `run.sh 0 1 2`: each call evaluates the
 # training seeds it is given and keeps every finished episode of the methods it names again (resumable).
+# OUT (default: this folder) sends a long run elsewhere, e.g. a copy of this folder under data/.
 set -euo pipefail
 export OMP_NUM_THREADS=1
 seeds=("${@:-0}")
@@ -18,5 +19,5 @@ for s in "${seeds[@]}"; do
   if [ "$s" != 0 ]; then args+=(--model "$(name "$A" "$s")=checkpoints/research/paper-main-s$s"); fi
 done
 a2r eval env-generalization --checkpoint checkpoints/research/paper-main-s0 --name "$A" "${args[@]}" \
-  --out results/generalization/env-full20 --preset full-20 --workers 2
-a2r report --results results/generalization/env-full20
+  --out "${OUT:-results/generalization/env-full20}" --preset full-20 --workers 2
+a2r report --results "${OUT:-results/generalization/env-full20}"
