@@ -244,7 +244,6 @@ def evaluate_target_clips(
     from adapt2reward.evaluation.leakage import check_unseen_seeds, check_unseen_tasks
     from adapt2reward.evaluation.runner import load_method
 
-    check_clips(clips)
     tasks = target_tasks(protocol)
     paths = {name: path for name, (_, path) in methods.items()}
     check_unseen_tasks(paths, tasks)
