@@ -17,6 +17,7 @@ from adapt2reward.evaluation.protocols import (
     get_protocol,
     run_protocol,
 )
+from adapt2reward.evaluation.report import build_report
 from adapt2reward.planning import (
     CEMConfig,
     ModelReward,
@@ -234,3 +235,45 @@ def test_shared_work_is_done_once_and_the_cost_is_split():
     assert sum(split.values()) == pytest.approx(result.cpu_seconds, rel=0.2, abs=0.05)
     sim.set_state(root)
     assert run_episode(sim, OracleReward(), "close the drawer", config, seed=0).cpu_split["render"] == 0
+
+
+class _StopsAfter:
+    """A reward that stops the run (as Ctrl-C would) on its call number `calls + 1`."""
+
+    uses_frames = False
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def __call__(self, clips, instruction, infos):
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return np.zeros(len(clips))
+
+
+def test_a_stopped_run_has_a_summary_of_its_finished_rounds(tmp_path):
+    planner = PlannerConfig(cem=CEMConfig(samples=4, elites=2, iterations=1))
+    one = ProtocolConfig("one", "", {"variants": Sweep("variant", ("drawer-close",), ("train",))})
+    run_protocol(one, {}, tmp_path / "count", preset=Preset("p", 1, 0, planner), progress=False)
+    first = (tmp_path / "count" / "one.episodes.jsonl").read_text().splitlines()[0]
+    per_episode = json.loads(first)["reward_calls"] + 1  # the planner's calls, then the reward curve's
+    sweep = Sweep("variant", ("drawer-close",), ("train", "colors"))
+    protocol = ProtocolConfig("tiny", "", {"variants": sweep})
+    with pytest.raises(KeyboardInterrupt):  # stopped in its second round of episode seeds
+        run_protocol(
+            protocol,
+            {"z": _StopsAfter(2 * per_episode)},
+            tmp_path,
+            Preset("p", 3, 0, planner),
+            progress=False,
+        )
+    summary = json.loads((tmp_path / "tiny.json").read_text())
+    assert (summary["episodes_per_cell"], summary["planned_episodes_per_cell"]) == (1, 3)
+    assert summary["episode_seeds"] == [0]
+    for method in ("z", "oracle", "random"):
+        cells = summary["results"][method]["variants"]
+        assert [cells[c]["episodes"] for c in ("train", "colors", "average")] == [1, 1, 2]
+    lines = (tmp_path / "tiny.episodes.jsonl").read_text().splitlines()
+    assert len(lines) == 8  # round 2's oracle and random episodes: kept for a resume, not summarized
+    assert "Partial run" in build_report(tmp_path).read_text()

@@ -122,12 +122,15 @@ def run_jobs(
 ) -> Iterator[EpisodeRecord]:
     """Run every job and yield its record as it finishes (in any order when `workers` > 1).
 
+    Jobs start in rounds of episode seeds, every method's episode of a (task, variant, seed) together, so
+    a run stopped part-way has finished whole rounds (see `protocols.finished_rounds`).
+
     `backend`: "local" (spawned processes on this machine) or "ray" (a Ray cluster), as `parallel_map`.
     """
     unknown = sorted({job.method for job in jobs} - set(methods))
     if unknown:
         raise ValueError(f"jobs name unknown methods {unknown}; known: {sorted(methods)}")
-    ordered = sorted(jobs, key=lambda j: (j.task, j.variant, j.seed, j.method))
+    ordered = sorted(jobs, key=lambda j: (j.seed, j.task, j.variant, j.method))
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
     setup = pickle.dumps((dict(methods), planner, threads))
     key = hashlib.sha1(setup).hexdigest()

@@ -14,7 +14,10 @@ report's plots), written as episodes finish.
 
 An interrupted run resumes: `OUT/PROTOCOL.run.json` records the preset's planner and each method's
 `identity`, and a rerun into the same folder keeps the finished episodes of every method whose identity
-and planner are unchanged (methods without an identity are always rerun).
+and planner are unchanged (methods without an identity are always rerun). Episode seeds are run in
+rounds (seed 0 of every cell and method, then seed 1, ...), and `PROTOCOL.json` is rewritten each time a
+round completes, so a run that is stopped or still going has a summary of the rounds it finished
+(`episodes_per_cell` of `planned_episodes_per_cell`, the seeds in `episode_seeds`) that `a2r report` reads.
 """
 
 from __future__ import annotations
@@ -127,14 +130,18 @@ def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, R
 
 
 def plan_jobs(protocol: ProtocolConfig, methods: list[str], episodes: int, seed: int) -> list[EpisodeJob]:
-    """Every episode a protocol needs, each (task, variant, seed, method) once."""
+    """Every episode a protocol needs, each (task, variant, seed, method) once.
+
+    Episode seeds are the outer loop, so a run stopped part-way has finished the same seeds in every cell
+    and for every method: its episodes are a balanced, paired subset of the protocol's.
+    """
     cells = {
         cell for sweep in protocol.sweeps.values() for column in sweep.columns for cell in sweep.cells(column)
     }
     return [
         EpisodeJob(method, task, variant, seed + i)
-        for task, variant in sorted(cells)
         for i in range(episodes)
+        for task, variant in sorted(cells)
         for method in methods
     ]
 
@@ -264,6 +271,31 @@ def run_protocol(
             file=sys.stderr,
         )
     run_file.write_text(json.dumps(identity, indent=2) + "\n")
+    summary_file = out_dir / f"{config.name}.json"
+    rounds = finished_rounds(jobs, records)
+
+    def write_summary() -> dict[str, Any]:
+        seeds = [chosen.seed + i for i in range(rounds)]
+        kept = [r for r in records if r.seed in seeds]
+        summary = {
+            "protocol": config.name,
+            "description": config.description,
+            "preset": chosen.name,
+            "episodes_per_cell": rounds,
+            "planned_episodes_per_cell": n,
+            "episode_seeds": seeds,
+            "planner": asdict(chosen.planner),
+            "sweeps": {name: {"by": s.by, "columns": list(s.columns)} for name, s in config.sweeps.items()},
+            "results": summarize(config, names, kept),
+            "seconds_per_episode": _mean_per_method(kept, names, "seconds"),
+            "cpu_seconds_per_episode": _mean_per_method(kept, names, "cpu_seconds"),
+            "cpu_split_per_episode": _mean_cpu_split(kept, names),
+            "wall_seconds": round(time.perf_counter() - started, 1),
+            "workers": workers,
+        }
+        summary_file.write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
+
     with episodes_file.open("w") as f:
         for record in records:
             f.write(json.dumps(record.to_dict()) + "\n")
@@ -272,19 +304,19 @@ def run_protocol(
             records.append(record)
             f.write(json.dumps(record.to_dict()) + "\n")
             f.flush()
-    summary = {
-        "protocol": config.name,
-        "description": config.description,
-        "preset": chosen.name,
-        "episodes_per_cell": n,
-        "planner": asdict(chosen.planner),
-        "sweeps": {name: {"by": s.by, "columns": list(s.columns)} for name, s in config.sweeps.items()},
-        "results": summarize(config, names, records),
-        "seconds_per_episode": _mean_per_method(records, names, "seconds"),
-        "cpu_seconds_per_episode": _mean_per_method(records, names, "cpu_seconds"),
-        "cpu_split_per_episode": _mean_cpu_split(records, names),
-        "wall_seconds": round(time.perf_counter() - started, 1),
-        "workers": workers,
-    }
-    (out_dir / f"{config.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+            if record.seed == chosen.seed + rounds and finished_rounds(jobs, records) > rounds:
+                rounds = finished_rounds(jobs, records)
+                write_summary()
+    return write_summary()
+
+
+def finished_rounds(jobs: list[EpisodeJob], records: list[EpisodeRecord]) -> int:
+    """How many leading episode seeds every job of `jobs` has a record for (rounds run in seed order)."""
+    done = {(r.method, r.task, r.variant, r.seed) for r in records}
+    by_seed: dict[int, list[EpisodeJob]] = {}
+    for job in jobs:
+        by_seed.setdefault(job.seed, []).append(job)
+    for count, seed in enumerate(sorted(by_seed)):
+        if any((j.method, j.task, j.variant, j.seed) not in done for j in by_seed[seed]):
+            return count
+    return len(by_seed)

@@ -130,6 +130,14 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
     name = summary["protocol"]
     methods = _ordered(list(summary["results"]))
     out = [f"## {name}", "", summary.get("description", ""), ""]
+    planned = summary.get("planned_episodes_per_cell", summary["episodes_per_cell"])
+    if summary["episodes_per_cell"] < planned:
+        out += [
+            f"**Partial run**: {summary['episodes_per_cell']} of the {planned} planned episode seeds per "
+            "(task, variant) are finished for every method; the tables and paired tests use those "
+            "episodes only.",
+            "",
+        ]
     out.append(
         f"Preset `{summary['preset']}`: {summary['episodes_per_cell']} episodes per (task, variant), "
         f"CEM {summary['planner']['cem']['samples']} samples x {summary['planner']['cem']['iterations']} "
@@ -139,6 +147,8 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
     )
     groups = seed_groups(methods)
     records = load_episodes(results_dir, name)
+    if "episode_seeds" in summary:  # the finished rounds of a run still going or stopped
+        records = [r for r in records if r["seed"] in set(summary["episode_seeds"])]
     for sweep, spec in summary["sweeps"].items():
         columns = [*spec["columns"], "average"]
         results = summary["results"]
