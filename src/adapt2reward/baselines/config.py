@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from adapt2reward.json_config import JsonConfig, check
+from adapt2reward.data.look_augmentation import LookAugmentation
+from adapt2reward.json_config import JsonConfig, check, nested_from_dicts
 from adapt2reward.training.config import check_positive
 
 
@@ -45,6 +46,8 @@ class RobotDataConfig(BaselineConfig):
     robot: dataset folders whose robot-domain clips are used. tasks: robot training tasks (empty: every
     task of the robot data). robot_variants: the variants trained on. heldout_fraction: share of robot
     clips kept aside by clip id (with `split_seed`, the same clips as stage 2's held-out set).
+    look_augmentation: augmented copies of the robot clips, as stage 2's (a data lever, so a baseline
+    compared with a run that has it gets it too).
     """
 
     robot: tuple[str, ...] = ()
@@ -52,8 +55,10 @@ class RobotDataConfig(BaselineConfig):
     robot_variants: tuple[str, ...] = ("train",)
     heldout_fraction: float = 0.2
     split_seed: int = 0
+    look_augmentation: LookAugmentation = field(default_factory=LookAugmentation)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        nested_from_dicts(self)
         check(bool(self.robot), self, "robot", "this baseline needs at least one dataset folder")
         check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")

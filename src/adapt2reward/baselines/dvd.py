@@ -111,8 +111,9 @@ def train_dvd(
     device, autocast = training_device(device)
     out, rng, model = start_run(config, device)
     data = load_data(config)
-    success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress)
-    failure = ClipBank.load(data.robot_failure, model.video, "failure", progress)
+    augment = config.look_augmentation
+    success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress, augment)
+    failure = ClipBank.load(data.robot_failure, model.video, "failure", progress, augment)
     baseline = DVDReward(model, task_instructions(success.records), config.num_demos, config.hidden)
     baseline.to(device)
     tasks = list(baseline.task_instructions)

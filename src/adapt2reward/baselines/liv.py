@@ -113,7 +113,9 @@ def train_liv(
     device, autocast = training_device(device)
     out, rng, model = start_run(config, device)
     data = load_data(config)
-    bank = ClipBank.load(data.human + data.robot_success, model.video, "trajectories", progress)
+    bank = ClipBank.load(
+        data.human + data.robot_success, model.video, "trajectories", progress, config.look_augmentation
+    )
     groups = group_by_task(bank.records)
     last = model.config.backbone.num_frames - 1
     vip, nce = VIPLoss(config.gamma), VideoLanguageContrastiveLoss()

@@ -17,12 +17,18 @@ from tqdm import tqdm
 
 from adapt2reward.data.clip_io import load_clip
 from adapt2reward.data.feature_store import FeatureStore, encoder_digest
+from adapt2reward.data.look_augmentation import LookAugmentation
 from adapt2reward.data.records import ClipRecord
 from adapt2reward.data.transforms import to_video_tensor
 
 
 class ClipBank:
-    """Clips (N, T, 3, S, S) uint8 and their records; `encode(model, idx)` gives clip features (n, D)."""
+    """Clips (N, T, 3, S, S) uint8 and their records; `encode(model, idx)` gives clip features (n, D).
+
+    With a `LookAugmentation` of `copies` > 0, each clip of its domains is followed by that many augmented
+    copies, each an entry of its own (the same record, so the same task and label) whose frame features
+    are cached under `keys[i]`.
+    """
 
     def __init__(
         self,
@@ -31,12 +37,20 @@ class ClipBank:
         size: int,
         progress: bool = True,
         desc: str = "loading clips",
+        augment: LookAugmentation | None = None,
     ) -> None:
-        self.records = [record for _, record in items]
-        videos = [
-            to_video_tensor(load_clip(root, record)[None], num_frames, size)[0]
-            for root, record in tqdm(items, desc=desc, unit="clip", disable=not progress or not items)
-        ]
+        self.records: list[ClipRecord] = []
+        self.roots: list[Path] = []
+        self.keys: list[str] = []
+        videos = []
+        for root, record in tqdm(items, desc=desc, unit="clip", disable=not progress or not items):
+            video = to_video_tensor(load_clip(root, record)[None], num_frames, size)[0]
+            copies = augment.copies if augment is not None and record.domain in augment.domains else 0
+            for copy in range(copies + 1):
+                videos.append(augment.apply(video, record.id, copy) if copy else video)
+                self.keys.append(augment.key(record.id, copy) if copy else record.id)
+                self.records.append(record)
+                self.roots.append(Path(root))
         self.videos = (
             torch.stack(videos) if videos else torch.zeros(0, num_frames, 3, size, size, dtype=torch.uint8)
         )
@@ -49,14 +63,21 @@ class ClipBank:
         video_encoder: torch.nn.Module,
         name: str,
         progress: bool = True,
+        augment: LookAugmentation | None = None,
     ) -> ClipBank:
-        """Load clips at the video encoder's frame count and size; with a frozen frame encoder, also
-        attach their per-frame features (from each dataset's feature store, computed where missing)."""
+        """Load clips at the video encoder's frame count and size (with `augment`'s copies); with a frozen
+        frame encoder, also attach their per-frame features (from each dataset's feature store, computed
+        where missing)."""
         bank = cls(
-            items, video_encoder.max_frames, video_encoder.image_size, progress, desc=f"loading {name} clips"
+            items,
+            video_encoder.max_frames,
+            video_encoder.image_size,
+            progress,
+            desc=f"loading {name} clips",
+            augment=augment,
         )
         if video_encoder.frame_encoder_frozen and len(bank):
-            bank.attach_frame_features(video_encoder, [root for root, _ in items], progress=progress)
+            bank.attach_frame_features(video_encoder, progress=progress)
         return bank
 
     def __len__(self) -> int:
@@ -66,7 +87,6 @@ class ClipBank:
     def attach_frame_features(
         self,
         video_encoder: torch.nn.Module,
-        roots: Sequence[Path],
         batch_size: int = 4,  # clips: 32 frames a frame pass, where it is fastest per frame on the CPU
         progress: bool = True,
     ) -> None:
@@ -74,8 +94,9 @@ class ClipBank:
         digest = encoder_digest(
             video_encoder.frame_encoder, video_encoder.max_frames, video_encoder.image_size
         )
+        roots = self.roots
         stores = {root: FeatureStore(root, digest) for root in sorted(set(roots))}
-        cached = [stores[root].get(record.id) for root, record in zip(roots, self.records, strict=True)]
+        cached = [stores[root].get(key) for root, key in zip(roots, self.keys, strict=True)]
         missing = [i for i, f in enumerate(cached) if f is None]
         was_training = video_encoder.training
         video_encoder.eval()
@@ -92,7 +113,7 @@ class ClipBank:
             encoded = frame_pass(pixels).view(*frames.shape[:2], -1).cpu()
             for i, features in zip(idx, encoded, strict=True):
                 cached[i] = features
-                stores[roots[i]].put(self.records[i].id, features)
+                stores[roots[i]].put(self.keys[i], features)
         video_encoder.train(was_training)
         for store in stores.values():
             store.save()

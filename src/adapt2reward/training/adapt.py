@@ -79,7 +79,7 @@ def train(
     if config.keep_weight > 0:  # the frozen init model whose features the consistency term keeps
         anchor = build_model(config.backbone, config.init).to(device).eval().requires_grad_(False)
     banks = {
-        name: ClipBank.load(items, model.video, name, progress)
+        name: ClipBank.load(items, model.video, name, progress, augment=config.look_augmentation)
         for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
     }
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows

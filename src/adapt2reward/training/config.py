@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adapt2reward.data.look_augmentation import LookAugmentation
 from adapt2reward.data.records import FAILURE_SOURCES
 from adapt2reward.json_config import JsonConfig, check, fail, nested_from_dicts
 from adapt2reward.losses.combined import PRESETS, LossConfig
@@ -90,6 +91,8 @@ class TrainConfig(JsonConfig):
         `keep_weight`: weight of a consistency term, 2 - mean cos(text, text_init) - mean cos(human clip,
         human clip_init), that keeps the batch's text and human-clip features near those of the frozen
         `init` model (what stage 1 knew; needs `init`).
+        `look_augmentation`: augmented copies of the robot training clips in other colours and from a
+        slightly moved camera (`data.look_augmentation`; `copies` = 0: none).
     Model
         `init`: the stage-1 checkpoint the model starts from (None: a fresh model of `backbone`). With
         `init`, the model has the checkpoint's backbone; `backbone` is left at its default or equals it.
@@ -125,6 +128,7 @@ class TrainConfig(JsonConfig):
     hard_negatives: bool = True
     order_weight: float = 0.0
     keep_weight: float = 0.0
+    look_augmentation: LookAugmentation = field(default_factory=LookAugmentation)
     save_every: int = 50
     seed: int = 0
 
