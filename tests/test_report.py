@@ -139,6 +139,27 @@ def test_paired_comparison_counts_episodes_one_method_solved():
         paired_comparison(episodes, "a", "c")
 
 
+def test_paired_comparison_of_training_runs_scores_each_episode_by_its_share_of_runs():
+    outcomes = {  # two runs of each method over the same three episodes
+        "a": [1, 1, 0],
+        "a [seed 1]": [1, 0, 0],
+        "b": [0, 0, 1],
+        "b [seed 1]": [0, 1, 0],
+    }
+    episodes = [
+        {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
+        for m, values in outcomes.items()
+        for i, v in enumerate(values)
+    ]
+    c = paired_comparison(episodes, ["a", "a [seed 1]"], ["b", "b [seed 1]"])
+    # per episode a: 1, 0.5, 0 and b: 0, 0.5, 0.5 -> differences +1, 0, -0.5
+    assert (c["episodes"], c["wins"], c["losses"]) == (3, 1, 1)
+    assert c["difference"] == pytest.approx(0.5 / 3)
+    # an episode one of a method's runs did not plan is left out
+    partial = [e for e in episodes if not (e["method"] == "b [seed 1]" and e["seed"] == 2)]
+    assert paired_comparison(partial, ["a", "a [seed 1]"], ["b", "b [seed 1]"])["episodes"] == 2
+
+
 def test_report_without_results_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError, match="holds no results"):
         build_report(tmp_path)

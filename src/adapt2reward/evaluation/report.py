@@ -167,7 +167,7 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         ]
         out += per_run_tables(rates, groups, columns, _pct)
         key = "variant" if spec["by"] == "variant" else "task"
-        out += _paired_section([r for r in records if r[key] in spec["columns"]], methods)
+        out += _paired_section([r for r in records if r[key] in spec["columns"]], groups)
         means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
         png = plot_success_bars(means, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
         out += ["", f"![{name} {sweep}]({png.name})"]
@@ -193,22 +193,32 @@ def _cpu_split_section(split: dict[str, dict[str, float]]) -> list[str]:
     return ["", "CPU seconds per episode, by part:", "", seconds]
 
 
-def _paired_section(episodes: list[dict[str, Any]], methods: list[str]) -> list[str]:
-    """The first method against every other, episode by episode (see `evaluation.paired`)."""
-    main, others = methods[0], [m for m in methods[1:] if any(e["method"] == m for e in episodes)]
-    if not others or not any(e["method"] == main for e in episodes):
+def _paired_section(episodes: list[dict[str, Any]], groups: dict[str, list[str]]) -> list[str]:
+    """The first method against every other, episode by episode (see `evaluation.paired`); a method of
+    several training runs counts the share of its runs that solved each episode."""
+    planned = {e["method"] for e in episodes}
+    ran = {name: runs for name, runs in groups.items() if all(run in planned for run in runs)}
+    if len(ran) < 2 or next(iter(groups)) not in ran:
         return []
+    main, *others = ran
+    several = any(len(runs) > 1 for runs in ran.values())
     lines = [
         "",
         f"Paired with `{main}` over the same episodes (difference = {main} minus the other, in points; "
-        "95% CI from the paired differences; p: exact two-sided sign test on the episodes only one solved):",
+        "95% CI from the paired differences; p: exact two-sided sign test on the episodes where they "
+        "differ"
+        + (
+            "; a method of several training runs scores each episode by the share of its runs that "
+            "solved it, so `better` and `worse` count episodes, not runs):"
+            if several
+            else "):"
+        ),
         "",
-        f"| compared with | episodes | only {main} solved | only the other solved | difference | 95% CI "
-        "| p |",
+        f"| compared with | episodes | {main} better | the other better | difference | 95% CI | p |",
         "|---|---|---|---|---|---|---|",
     ]
     for other in others:
-        c = paired_comparison(episodes, main, other)
+        c = paired_comparison(episodes, ran[main], ran[other])
         low, high = c["ci95"]
         lines.append(
             f"| {other} | {c['episodes']} | {c['wins']} | {c['losses']} | {100 * c['difference']:+.0f} | "
