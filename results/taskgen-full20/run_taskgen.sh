@@ -5,6 +5,7 @@
 set -euo pipefail
 export OMP_NUM_THREADS=1
 A="adapt2reward (robot+6 human)"; B="adapt2reward (robot+9 human)"
+G="+ planner-space data + any-view + stage-1 fine-tuning (robot+6 human)"  # levers together, results/generalization
 a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name "$A" \
   --model "$B=checkpoints/adapt2reward-human9" \
   --model "$A [seed 1]=checkpoints/adapt2reward-human6-seed1" --model "$A [seed 2]=checkpoints/adapt2reward-human6-seed2" \
@@ -15,5 +16,7 @@ a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name
   --model "dvd (robot+9 human) [seed 1]=checkpoints/dvd-human9-seed1" \
   --model "dvd (robot+9 human) [seed 2]=checkpoints/dvd-human9-seed2" \
   --model "liv (robot+6 human)=checkpoints/liv-human6" --model "liv (robot+9 human)=checkpoints/liv-human9" \
-  --out results/taskgen-full20 --preset full-20 --workers 2
-a2r report --results results/taskgen-full20
+  --model "$G=checkpoints/research/planner-anyview-ft-h6-s0" --model "$G [seed 1]=checkpoints/research/planner-anyview-ft-h6-s1" \
+  --model "$G [seed 2]=checkpoints/research/planner-anyview-ft-h6-s2" \
+  --out "${OUT:-results/taskgen-full20}" --preset full-20 --workers 2
+a2r report --results "${OUT:-results/taskgen-full20}"
