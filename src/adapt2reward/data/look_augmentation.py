@@ -14,6 +14,7 @@ import json
 import math
 import zlib
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -63,7 +64,7 @@ class LookAugmentation(JsonConfig):
         check(0.0 <= self.rotate <= 45.0, self, "rotate", f"must lie in [0, 45] degrees, got {self.rotate}")
         check(0.0 <= self.shift <= 0.25, self, "shift", f"must lie in [0, 0.25], got {self.shift}")
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """What makes a copy's pixels: every field but `copies` and `domains` (more copies add copies)."""
         draw = {k: v for k, v in asdict(self).items() if k not in ("copies", "domains")}
@@ -75,22 +76,20 @@ class LookAugmentation(JsonConfig):
 
     def apply(self, video: torch.Tensor, clip_id: str, copy: int) -> torch.Tensor:
         """Copy `copy` (1-based) of one clip: uint8 (T, 3, S, S) in, uint8 (T, 3, S, S) out."""
-        rng = np.random.default_rng([self.seed, zlib.crc32(clip_id.encode()), copy])
-        u = rng.uniform(-1.0, 1.0, size=7)
+        u = np.random.default_rng([self.seed, zlib.crc32(clip_id.encode()), copy]).uniform(-1.0, 1.0, size=8)
         x = video.float() / 255.0
         x = _rotate_hue(x, math.radians(self.hue * u[0]))
         grey = x.mean(dim=1, keepdim=True)
         x = grey + (1.0 + self.saturation * u[1]) * (x - grey)
-        x = x.mean(dim=(1, 2, 3), keepdim=True) + (1.0 + self.contrast * u[2]) * (
-            x - x.mean(dim=(1, 2, 3), keepdim=True)
-        )
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = mean + (1.0 + self.contrast * u[2]) * (x - mean)
         x = (x + self.brightness * u[3]).clamp(0.0, 1.0)
         x = _move_camera(
             x,
             1.0 + self.zoom * abs(u[4]),
             math.radians(self.rotate * u[5]),
             self.shift * u[6],
-            self.shift * float(rng.uniform(-1.0, 1.0)),
+            self.shift * u[7],
         )
         return (x * 255.0).round().clamp(0, 255).to(torch.uint8)
 

@@ -130,18 +130,15 @@ def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, R
 
 
 def plan_jobs(protocol: ProtocolConfig, methods: list[str], episodes: int, seed: int) -> list[EpisodeJob]:
-    """Every episode a protocol needs, each (task, variant, seed, method) once.
-
-    Episode seeds are the outer loop, so a run stopped part-way has finished the same seeds in every cell
-    and for every method: its episodes are a balanced, paired subset of the protocol's.
-    """
+    """Every episode a protocol needs, each (task, variant, seed, method) once (`run_jobs` decides the
+    order they run in)."""
     cells = {
         cell for sweep in protocol.sweeps.values() for column in sweep.columns for cell in sweep.cells(column)
     }
     return [
         EpisodeJob(method, task, variant, seed + i)
-        for i in range(episodes)
         for task, variant in sorted(cells)
+        for i in range(episodes)
         for method in methods
     ]
 
@@ -276,7 +273,7 @@ def run_protocol(
 
     def write_summary() -> dict[str, Any]:
         seeds = [chosen.seed + i for i in range(rounds)]
-        kept = [r for r in records if r.seed in seeds]
+        kept = [r for r in records if chosen.seed <= r.seed < chosen.seed + rounds]
         summary = {
             "protocol": config.name,
             "description": config.description,
@@ -304,9 +301,11 @@ def run_protocol(
             records.append(record)
             f.write(json.dumps(record.to_dict()) + "\n")
             f.flush()
-            if record.seed == chosen.seed + rounds and finished_rounds(jobs, records) > rounds:
-                rounds = finished_rounds(jobs, records)
-                write_summary()
+            if record.seed == chosen.seed + rounds:  # only an episode of the open round can close it
+                finished = finished_rounds(jobs, records)
+                if finished > rounds:
+                    rounds = finished
+                    write_summary()
     return write_summary()
 
 

@@ -148,7 +148,8 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
     groups = seed_groups(methods)
     records = load_episodes(results_dir, name)
     if "episode_seeds" in summary:  # the finished rounds of a run still going or stopped
-        records = [r for r in records if r["seed"] in set(summary["episode_seeds"])]
+        finished = set(summary["episode_seeds"])
+        records = [r for r in records if r["seed"] in finished]
     for sweep, spec in summary["sweeps"].items():
         columns = [*spec["columns"], "average"]
         results = summary["results"]
