@@ -46,23 +46,15 @@ class LookAugmentation(JsonConfig):
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check(self.copies >= 0, self, "copies", f"must be >= 0, got {self.copies}")
-        check(
-            set(self.domains) <= {"robot", "human"},
-            self,
-            "domains",
-            f"must be robot or human, got {self.domains}",
-        )
-        check(0.0 <= self.hue <= 180.0, self, "hue", f"must lie in [0, 180] degrees, got {self.hue}")
+        check(self.copies >= 0, self, "copies", "must be >= 0")
+        check(set(self.domains) <= {"robot", "human"}, self, "domains", "must be robot or human")
+        check(0.0 <= self.hue <= 180.0, self, "hue", "must lie in [0, 180] degrees")
         for name in ("saturation", "contrast"):
-            value = getattr(self, name)
-            check(0.0 <= value < 1.0, self, name, f"must lie in [0, 1), got {value}")
-        check(
-            0.0 <= self.brightness <= 0.5, self, "brightness", f"must lie in [0, 0.5], got {self.brightness}"
-        )
-        check(0.0 <= self.zoom <= 1.0, self, "zoom", f"must lie in [0, 1], got {self.zoom}")
-        check(0.0 <= self.rotate <= 45.0, self, "rotate", f"must lie in [0, 45] degrees, got {self.rotate}")
-        check(0.0 <= self.shift <= 0.25, self, "shift", f"must lie in [0, 0.25], got {self.shift}")
+            check(0.0 <= getattr(self, name) < 1.0, self, name, "must lie in [0, 1)")
+        check(0.0 <= self.brightness <= 0.5, self, "brightness", "must lie in [0, 0.5]")
+        check(0.0 <= self.zoom <= 1.0, self, "zoom", "must lie in [0, 1]")
+        check(0.0 <= self.rotate <= 45.0, self, "rotate", "must lie in [0, 45] degrees")
+        check(0.0 <= self.shift <= 0.25, self, "shift", "must lie in [0, 0.25]")
 
     @cached_property
     def digest(self) -> str:
