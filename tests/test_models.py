@@ -124,6 +124,33 @@ def test_safetensors_round_trip(model, tmp_path):
     assert other.failure_mode_mask().tolist() == [[True] * 3, [True] * 3, [True, True, False]]
 
 
+@pytest.mark.parametrize("inputs", ["features+change", "change"])
+def test_change_inputs_read_what_the_scene_did(inputs):
+    """A look shift d added to every frame's features reaches the transformer only through the first frame
+    ("change"), or through the plain-features path and not the change path ("features+change")."""
+    from adapt2reward.models.temporal import TemporalTransformer
+
+    torch.manual_seed(0)
+    temporal = TemporalTransformer(16, 8, max_frames=4, depth=1, heads=2, width=8, inputs=inputs).eval()
+    seen: list[torch.Tensor] = []
+    hooked = temporal.change_proj if inputs == "features+change" else temporal.in_proj
+    hooked.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    feats = torch.randn(2, 4, 16)
+    with torch.no_grad():
+        plain = temporal(feats)
+        shifted = temporal(feats + torch.randn(16))
+    moved = (seen[0] - seen[1]).abs().amax(dim=-1)  # (B, T): how far each frame's input moved
+    assert torch.allclose(moved[:, 1:], torch.zeros(2, 3), atol=1e-5)
+    assert (moved[:, 0] > 0.1).all() == (inputs == "change")
+    assert not torch.allclose(plain, shifted)
+
+
+def test_change_inputs_need_the_transformer():
+    with pytest.raises(ValueError, match="temporal_inputs"):
+        BackboneConfig(temporal_inputs="change", temporal_depth=0)
+    assert "change_proj" not in str(Adapt2RewardModel(make_config()).state_dict().keys())
+
+
 def test_small_cnn_backbone():
     m = Adapt2RewardModel(make_config(kind="minilm-smallcnn", temporal_depth=0)).eval()
     with torch.no_grad():
@@ -135,6 +162,7 @@ BAD_BACKBONE = [
     ("kind", "resnet"),
     ("embed_dim", 0),
     ("temporal_pool", "max"),
+    ("temporal_inputs", "difference"),
     ("text_trainable_layers", 7),
     ("frame_trainable_blocks", 17),
     ("temporal_width", 250),

@@ -53,6 +53,7 @@ def build_towers(cfg: BackboneConfig, prompt_length: int) -> tuple[nn.Module, Vi
             cfg.temporal_width,
             cfg.temporal_pool,
             cfg.dropout,
+            cfg.temporal_inputs,
         )
     return text, VideoEncoder(frames, temporal, cfg.image_size, cfg.num_frames)
 

@@ -12,6 +12,7 @@ from adapt2reward.json_config import JsonConfig, check, nested_from_dicts
 
 BACKBONE_KINDS = ("minilm-efficientnet", "minilm-smallcnn", "hf-clip")
 TEMPORAL_POOLS = ("cls", "mean")
+TEMPORAL_INPUTS = ("features", "features+change", "change")
 PROMPT_INITS = ("random", "text")
 
 MINILM_LAYERS = 6
@@ -38,6 +39,9 @@ class BackboneConfig(JsonConfig):
         temporal_depth: transformer layers over per-frame features; 0 mean-pools the frame features and
             projects them linearly (for "hf-clip", through CLIP's own visual projection).
         temporal_heads, temporal_width, temporal_pool ("cls" or "mean"), dropout: the temporal transformer.
+        temporal_inputs: what the transformer reads of each frame: "features" (the default), "features+change"
+            (plus the feature's change since the first frame) or "change" (the first frame's features, then
+            each frame's change since it); a switch of issue #9: what the scene did rather than how it looks.
     Text:
         text_trainable_layers: how many of the last text transformer layers are fine-tuned (the projection
             to the joint space is always trained). MiniLM has 6 layers.
@@ -57,6 +61,7 @@ class BackboneConfig(JsonConfig):
     temporal_heads: int = 4
     temporal_width: int = 256
     temporal_pool: str = "cls"
+    temporal_inputs: str = "features"
     dropout: float = 0.1
     text_trainable_layers: int = 2
     max_text_tokens: int = 32
@@ -88,6 +93,10 @@ class BackboneConfig(JsonConfig):
         why = f"must be divisible by temporal_heads={self.temporal_heads}"
         check(self.temporal_width % self.temporal_heads == 0, self, "temporal_width", why)
         check(self.temporal_pool in TEMPORAL_POOLS, self, "temporal_pool", f"must be one of {TEMPORAL_POOLS}")
+        why = f"must be one of {TEMPORAL_INPUTS}"
+        check(self.temporal_inputs in TEMPORAL_INPUTS, self, "temporal_inputs", why)
+        why = "other than 'features' needs the temporal transformer (temporal_depth > 0)"
+        check(self.temporal_inputs == "features" or self.temporal_depth > 0, self, "temporal_inputs", why)
         check(0.0 <= self.dropout < 1.0, self, "dropout", "must be in [0, 1)")
         check(self.init_temperature > 0, self, "init_temperature", "must be positive")
         why = f"must be >= 1/init_temperature = {1.0 / self.init_temperature:.3g}"

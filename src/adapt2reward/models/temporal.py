@@ -9,6 +9,10 @@ from torch import Tensor, nn
 class TemporalTransformer(nn.Module):
     """Linear(F->W) + learned position embedding -> pre-norm transformer -> CLS or mean pool -> Linear(W->D).
 
+    `inputs` chooses what the transformer reads of frame t: "features" (f_t), "features+change" (f_t and,
+    through a second Linear, f_t - f_0) or "change" (f_0 for the first frame, f_t - f_0 for the others).
+    A change since the first frame is what the scene did; a static look (colours, distractors) mostly
+    cancels out of it.
     Clips may hold fewer frames than `max_frames` (the first positions are used).
     """
 
@@ -22,11 +26,14 @@ class TemporalTransformer(nn.Module):
         width: int,
         pool: str = "cls",
         dropout: float = 0.1,
+        inputs: str = "features",
     ) -> None:
         super().__init__()
         self.pool = pool
         self.max_frames = max_frames
         self.in_proj = nn.Linear(in_dim, width)
+        self.inputs = inputs
+        self.change_proj = nn.Linear(in_dim, width) if inputs == "features+change" else None
         self.pos = nn.Parameter(torch.randn(max_frames, width) * 0.02)
         self.cls = nn.Parameter(torch.zeros(width)) if pool == "cls" else None
         layer = nn.TransformerEncoderLayer(
@@ -43,7 +50,15 @@ class TemporalTransformer(nn.Module):
         self.out_proj = nn.Linear(width, out_dim)
 
     def forward(self, feats: Tensor) -> Tensor:
-        x = self.in_proj(feats) + self.pos[: feats.shape[1]]
+        if self.inputs == "features":
+            x = self.in_proj(feats)
+        else:
+            change = feats - feats[:, :1]
+            if self.inputs == "change":
+                x = self.in_proj(torch.cat([feats[:, :1], change[:, 1:]], dim=1))
+            else:
+                x = self.in_proj(feats) + self.change_proj(change)
+        x = x + self.pos[: feats.shape[1]]
         if self.cls is not None:
             x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1)
         x = self.norm(self.blocks(x))
