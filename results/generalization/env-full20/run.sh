@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Lever 1 (robot clips from the planner's own search), and all levers together (+ the any-view human
-# stand-in + stage-1 frame fine-tuning), on the reported environment-generalization protocol (preset full-20:
+# Lever 1 (robot clips from the planner's own search), all levers together (+ the any-view human stand-in +
+# stage-1 frame fine-tuning) and lever 1 + lever 7 ("change" temporal inputs), on the reported environment-generalization protocol (preset full-20:
 # episode seeds 0-19, never used to choose anything), against the paper's method and DVD given the same data. Checkpoints: results/generalization/COMMANDS.md ("lever 1 on the
 # reported protocol"). Usage: run.sh SEEDS, e.g. `run.sh 0` then `run.sh 0 1 2`: each call evaluates the
 # training seeds it is given and keeps every finished episode of the methods it names again (resumable).
@@ -9,7 +9,7 @@ set -euo pipefail
 export OMP_NUM_THREADS=1
 seeds=("${@:-0}")
 A="adapt2reward"; P="adapt2reward + planner-space robot data"
-G="+ planner-space data + any-view + stage-1 fine-tuning"
+G="+ planner-space data + any-view + stage-1 fine-tuning"; H="+ planner-space data + change inputs"
 D="dvd"; Q="dvd + planner-space robot data"; E="dvd + planner-space data + any-view"
 name() { if [ "$2" = 0 ]; then echo "$1"; else echo "$1 [seed $2]"; fi; }
 args=()
@@ -19,6 +19,7 @@ for s in "${seeds[@]}"; do
   args+=(--model "$(name "$Q" "$s")=checkpoints/research/dvd-planner-s$s")
   args+=(--model "$(name "$G" "$s")=checkpoints/research/planner-anyview-ft-s$s")
   args+=(--model "$(name "$E" "$s")=checkpoints/research/dvd-planner-anyview-s$s")
+  args+=(--model "$(name "$H" "$s")=checkpoints/research/planner-change-s$s")
   if [ "$s" != 0 ]; then args+=(--model "$(name "$A" "$s")=checkpoints/research/paper-main-s$s"); fi
 done
 a2r eval env-generalization --checkpoint checkpoints/research/paper-main-s0 --name "$A" "${args[@]}" \
