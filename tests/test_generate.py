@@ -121,3 +121,33 @@ def test_bad_input_names_the_problem(tmp_path):
     config.write_text(json.dumps({"robot_taskz": ["push"]}))
     result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "x"), "--config", str(config)])
     assert result.exit_code == 2 and "robot_taskz" in result.output
+
+
+def test_second_views_film_the_same_episode_from_another_camera(reference, tmp_path):
+    from adapt2reward.data.second_view import film_second_views, view_pairs, view_partners
+
+    result = CliRunner().invoke(
+        app, ["second-view", "--source", str(reference), "--out", str(tmp_path), "--per-task", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1])["made"] == 2  # one clip of each human task
+    sources, views = _by_id(reference), read_manifest(tmp_path)
+    for view in views:
+        source = sources[view.extra["view_of"]]
+        assert view.id == f"{source.id}~any-view" and view.variant == "any-view" and view.success
+        assert (view.task, view.instruction, view.seed) == (source.task, source.instruction, source.seed)
+        first, second = load_clip(reference, source), load_clip(tmp_path, view)
+        assert np.abs(first.astype(int) - second.astype(int)).mean() > 10  # another camera and colours
+        pairs = ((reference, source), (tmp_path, view))
+        progress = [np.load(folder / r.path)["progress"] for folder, r in pairs]
+        np.testing.assert_allclose(*progress)  # the same motion
+    assert film_second_views(reference, tmp_path, "any-view", per_task=1, progress=False)["skipped"] == 2
+    with pytest.raises(ValueError, match="second views made with"):
+        film_second_views(reference, tmp_path, "colors", per_task=1, progress=False)
+
+    records = [*read_manifest(reference), *views]
+    partners = view_partners(records)
+    assert len(partners) == 4 and all(partners[partners[i]] == i for i in partners)
+    first_view = next(iter(partners))
+    rows, others = view_pairs(np.asarray([first_view, partners[first_view], 0]), partners)
+    assert rows.tolist() == [0] and others.tolist() == [partners[first_view]]  # each episode once

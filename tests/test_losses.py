@@ -200,3 +200,19 @@ def test_order_ranking_matches_hand_computation_and_falls_as_the_better_clip_pul
     assert (
         OrderRankingLoss()(text, worse, text, scale) < loss < OrderRankingLoss()(worse, better, text, scale)
     )
+
+
+def test_view_consistency_prefers_each_clip_s_own_other_view():
+    from adapt2reward.losses.view import ViewConsistencyLoss
+
+    loss = ViewConsistencyLoss()
+    torch.manual_seed(0)
+    first = F.normalize(torch.randn(8, 16), dim=-1)
+    second = F.normalize(first + 0.1 * torch.randn(8, 16), dim=-1)
+    scale = torch.tensor(10.0)
+    matched, shuffled = loss(first, second, scale), loss(first, second.roll(1, 0), scale)
+    logits = scale * first @ second.T
+    by_hand = -(logits.log_softmax(1).diag().mean() + logits.log_softmax(0).diag().mean()) / 2
+    assert torch.isclose(matched, by_hand) and matched < 0.1 < shuffled
+    with pytest.raises(ValueError, match="two \\(n, D\\) feature batches"):
+        loss(first, second[:4], scale)

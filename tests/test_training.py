@@ -244,3 +244,52 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
     with pytest.raises(LeakError, match="robot clips of \\['drawer-close'\\]"):
         run_evaluation(str(protocol), {"adapt2reward": ("adapt2reward", out)}, out, tmp_path / "p")
     assert get_protocol("task-generalization").unseen_robot_tasks
+
+
+def _mirrored_views(data, out):
+    """A second-view folder: every synthetic human clip mirrored and recoloured, linked by `view_of`."""
+    from dataclasses import replace
+
+    from adapt2reward.data import load_clip, read_manifest
+    from adapt2reward.data.clip_io import save_clip
+    from adapt2reward.data.records import append_records
+
+    out.mkdir()
+    views = []
+    for record in read_manifest(data):
+        if record.domain == "human":
+            frames = load_clip(data, record)[:, :, ::-1, ::-1]  # another side, another palette
+            view = replace(record, id=record.id + "~view", path=f"clips/{record.id}~view.npz")
+            save_clip(out / view.path, np.ascontiguousarray(frames))
+            views.append(replace(view, extra={"view_of": record.id}))
+    append_records(out, views)
+    return out
+
+
+def test_view_term_lowers_its_loss_and_needs_second_views(data, tmp_path):
+    from synthetic import BACKBONE
+
+    from adapt2reward.training.config import PretrainConfig
+    from adapt2reward.training.pretrain import pretrain
+
+    views = _mirrored_views(data, tmp_path / "views")
+    config = PretrainConfig(
+        data=(str(data), str(views)),
+        out=str(tmp_path / "stage1"),
+        backbone=BACKBONE,
+        batch_size=16,
+        epochs=2,
+        steps_per_epoch=10,
+        lr=1e-3,
+        view_weight=1.0,
+    )
+    pretrain(config, progress=False)
+    rows = _losses(tmp_path / "stage1" / "losses.csv")
+    assert len(rows) == 20 and _falls(rows, "view") and _falls(rows, "vlc")
+    with pytest.raises(ValueError, match="view_weight=1.0 needs clips filmed twice"):
+        pretrain(
+            PretrainConfig(data=(str(data),), out=str(tmp_path / "none"), backbone=BACKBONE, view_weight=1.0),
+            progress=False,
+        )
+    with pytest.raises(ValueError, match="view_weight"):
+        PretrainConfig(data=(str(data),), view_weight=-1.0)

@@ -339,6 +339,21 @@ def generate(
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 
+@command("second-view")
+def second_view(
+    source: Annotated[Path, typer.Option(help="Generated dataset whose human clips are filmed again.")],
+    out: Annotated[Path, typer.Option(help="Folder of the second views, to create or resume.")],
+    variant: Annotated[str, typer.Option(help="The look they are filmed in, e.g. any-view.")] = "any-view",
+    per_task: Annotated[int, typer.Option(help="Clips per task filmed again (0: all).", min=0)] = 0,
+    workers: Annotated[int, typer.Option(help="Parallel worker processes.", min=1)] = 1,
+) -> None:
+    """Film a simulated dataset's human clips again in another look (multi-view pairs for stage 1)."""
+    from adapt2reward.data.second_view import film_second_views
+
+    counts = film_second_views(source, out, variant, per_task, workers)
+    typer.echo(json.dumps({"out": str(out), **counts}))
+
+
 @command("import-lerobot")
 def import_lerobot_command(
     source: Annotated[Path, typer.Argument(help="LeRobot dataset folder (codebase v2.1 or v3.0).")],

@@ -35,6 +35,8 @@ class PretrainConfig(JsonConfig):
     Data: `data` dataset folders (their human-domain clips) and/or, with `ssv2_labels` and `ssv2_videos`,
     a real Something-Something-v2 split, of the classes `ssv2_classes` only (ids or templates; empty:
     all), imported once into a cache folder (`data.ssv2_import`). `backbone`: the model's towers.
+    `view_weight`: weight of the multi-view consistency term (`losses.view`; issue #9, lever 8), which
+    needs clips filmed twice among `data` (`a2r second-view`); 0, the paper's stage 1, leaves it out.
     """
 
     data: tuple[str, ...] = ()
@@ -50,12 +52,14 @@ class PretrainConfig(JsonConfig):
     weight_decay: float = 0.01
     save_every: int = 50
     seed: int = 0
+    view_weight: float = 0.0
 
     def __post_init__(self) -> None:
         nested_from_dicts(self)
         if not self.data and not (self.ssv2_labels and self.ssv2_videos):
             fail(self, "pretrain needs `data` dataset folders or `ssv2_labels` with `ssv2_videos`")
         check_positive(self, "batch_size", "epochs", "lr", "save_every")
+        check(self.view_weight >= 0, self, "view_weight", "must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,142 @@
+"""Is the end state in the frozen frame features? Linear probes on the planner's candidates (issue #9).
+
+A diagnostic, not a reward: logistic regressions on the frozen ImageNet frame features (EfficientNet-Lite0,
+pooled, the last frame of each candidate clip) of the candidate banks (`candidate_bank.py build`),
+scored by the within-episode ROC AUC against MetaWorld's success at the last step, as the planner sees it.
+
+- `within`: trained on the other episodes of the same task and look, with their labels (leave one
+  episode out): a ceiling no reward reaches without robot labels of that task and look.
+- `from the training look`: trained on the training look's candidates of a task, tested on the same
+  candidates rendered in each look (the banks hold one set of candidates per task, filmed in every look):
+  how far a readout learned in one look carries to another.
+- `human end state`: for each target task, trained on human-domain clips only (the target task's last
+  frames against its first frames and its opposite task's last frames), tested on the robot candidates
+  of the target task; once per `--human` folder set (e.g. the default stand-in, then with its clips
+  filmed again from any side by `a2r second-view`).
+
+    python benchmarks/frame_probes.py --out results/generalization/frame_probes.json \\
+        --human data/full --human data/full,data/human-views
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from tqdm import tqdm
+
+from adapt2reward.data import load_clip, read_manifest
+from adapt2reward.data.transforms import to_video_tensor
+from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.tasks import get_task
+
+
+def _frame_features(model: RewardModel, clips: np.ndarray) -> np.ndarray:
+    """Pooled frame features (N, F) of the last frame of each clip (N, T, H, W, 3)."""
+    frames = to_video_tensor(clips[:, -1:], 1, model.image_size)[:, 0]
+    with torch.inference_mode():
+        return np.concatenate(
+            [model.encoder.frame_features(frames[i : i + 256]).numpy() for i in range(0, len(frames), 256)]
+        )
+
+
+def _probe() -> LogisticRegression:
+    return LogisticRegression(C=0.1, max_iter=3000, class_weight="balanced")
+
+
+def _episode_auc(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -> float:
+    aucs = [
+        roc_auc_score(labels[episodes == e], scores[episodes == e])
+        for e in np.unique(episodes)
+        if 0 < labels[episodes == e].sum() < (episodes == e).sum()
+    ]
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def within(x: np.ndarray, y: np.ndarray, episodes: np.ndarray) -> float:
+    """Leave-one-episode-out probe AUC."""
+    scores = np.zeros(len(y))
+    for e in np.unique(episodes):
+        test = episodes == e
+        if y[~test].sum() >= 2:
+            scores[test] = _probe().fit(x[~test], y[~test]).decision_function(x[test])
+    return _episode_auc(y, scores, episodes)
+
+
+def across(train_x: np.ndarray, test_x: np.ndarray, y: np.ndarray, episodes: np.ndarray) -> float:
+    """Trained on other episodes in one look, tested on an episode's candidates in another."""
+    scores = np.zeros(len(y))
+    for e in np.unique(episodes):
+        test = episodes == e
+        scores[test] = _probe().fit(train_x[~test], y[~test]).decision_function(test_x[test])
+    return _episode_auc(y, scores, episodes)
+
+
+def human_end_state(model: RewardModel, folders: list[str], task: str) -> LogisticRegression:
+    """A probe of `task`'s end state from human clips: its last frames against its first frames and the
+    opposite task's last frames."""
+    opposite = get_task(task).opposite
+    first, last, other = [], [], []
+    for folder in folders:
+        for record in read_manifest(folder):
+            if record.domain == "human" and record.task in (task, opposite):
+                clip = load_clip(folder, record)
+                (last if record.task == task else other).append(clip[-1])
+                if record.task == task:
+                    first.append(clip[0])
+    x = _frame_features(model, np.stack(last + first + other)[:, None])
+    y = np.r_[np.ones(len(last)), np.zeros(len(first) + len(other))]
+    return _probe().fit(x, y)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--checkpoint", default="checkpoints/stage1", help="any checkpoint: its frozen frame encoder"
+    )
+    parser.add_argument(
+        "--targets", type=Path, default=Path("data/candidates"), help="bank of the target tasks"
+    )
+    parser.add_argument(
+        "--looks", type=Path, default=Path("data/candidates-env"), help="bank of the four looks"
+    )
+    parser.add_argument(
+        "--human", action="append", default=[], help="human folders, comma-separated; repeatable"
+    )
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    model = RewardModel.load(args.checkpoint)
+    results: dict[str, dict[str, float]] = {"within": {}, "from the training look": {}}
+    features: dict[Path, np.ndarray] = {}
+    for file in tqdm(sorted([*args.targets.glob("*.npz"), *args.looks.glob("*.npz")]), desc="frame features"):
+        features[file] = _frame_features(model, np.load(file)["clips"])
+    for file, x in features.items():
+        bank = np.load(file)
+        y, episodes = bank["final_success"].astype(int), bank["episode"]
+        results["within"][f"{file.parent.name}/{file.stem}"] = within(x, y, episodes)
+        if file.parent == args.looks:
+            train_look = features[args.looks / (file.stem.split("@")[0] + ".npz")]
+            results["from the training look"][file.stem] = across(train_look, x, y, episodes)
+    for folders in args.human:
+        key = f"human end state ({folders})"
+        results[key] = {}
+        for file in sorted(args.targets.glob("*.npz")):
+            bank = np.load(file)
+            probe = human_end_state(model, folders.split(","), file.stem)
+            scores = probe.decision_function(features[file])
+            results[key][file.stem] = _episode_auc(bank["final_success"].astype(int), scores, bank["episode"])
+    for name, values in results.items():
+        print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"checkpoint": args.checkpoint, **results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
