@@ -9,9 +9,9 @@ scored by the within-episode ROC AUC against MetaWorld's success at the last ste
 - `from the training look`: trained on the training look's candidates of a task, tested on the same
   candidates rendered in each look (the banks hold one set of candidates per task, filmed in every look):
   how far a readout learned in one look carries to another.
-- `human end state`: for each target task, trained on human-domain clips only (the target task's last
-  frames against its first frames and its opposite task's last frames), tested on the robot candidates
-  of the target task; once per `--human` folder set (e.g. the default stand-in, then with its clips
+- `human end state`: for each task, trained on human-domain clips only (the task's last frames against
+  its first frames and its opposite task's last frames), tested on the robot candidates of that task in
+  both banks; once per `--human` folder set (e.g. the default stand-in, then with its clips
   filmed again from any side by `a2r second-view`).
 
     python benchmarks/frame_probes.py --out results/generalization/frame_probes.json \\
@@ -127,11 +127,15 @@ def main() -> None:
     for folders in args.human:
         key = f"human end state ({folders})"
         results[key] = {}
-        for file in sorted(args.targets.glob("*.npz")):
+        probes: dict[str, LogisticRegression] = {}
+        for file, x in features.items():
+            task = file.stem.split("@")[0]
+            if task not in probes:
+                probes[task] = human_end_state(model, folders.split(","), task)
             bank = np.load(file)
-            probe = human_end_state(model, folders.split(","), file.stem)
-            scores = probe.decision_function(features[file])
-            results[key][file.stem] = _episode_auc(bank["final_success"].astype(int), scores, bank["episode"])
+            scores = probes[task].decision_function(x)
+            name = f"{file.parent.name}/{file.stem}"
+            results[key][name] = _episode_auc(bank["final_success"].astype(int), scores, bank["episode"])
     for name, values in results.items():
         print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
