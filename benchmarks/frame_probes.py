@@ -14,6 +14,8 @@ scored by the within-episode ROC AUC against MetaWorld's success at the last ste
   both banks; once per `--human` folder set (e.g. the default stand-in, then with its clips
   filmed again from any side by `a2r second-view`).
 
+Writes OUT (JSON) and its figure beside it (OUT with `.png`).
+
     python benchmarks/frame_probes.py --out results/generalization/frame_probes.json \\
         --human data/full --human data/full,data/human-views
 """
@@ -140,6 +142,54 @@ def main() -> None:
         print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"checkpoint": args.checkpoint, **results}, indent=2) + "\n")
+    plot(results, args.out.with_suffix(".png"))
+
+
+def plot(results: dict[str, dict[str, float]], path: Path) -> None:
+    """Bars: the probes' mean AUC per look of the training tasks, and per target task."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    looks = ["train", "colors", "viewpoint", "distractors"]
+
+    def per_look(values: dict[str, float], prefix: str = "") -> list[float]:
+        def look(name: str) -> str:
+            return name.split("@")[1] if "@" in name else "train"
+
+        return [
+            float(np.mean([v for k, v in values.items() if k.startswith(prefix) and look(k) == want]))
+            for want in looks
+        ]
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    bars = {
+        "with labels of that look": per_look(results["within"], "candidates-env/"),
+        "learned in the training look": per_look(results["from the training look"]),
+    }
+    for i, (label, values) in enumerate(bars.items()):
+        left.bar(np.arange(len(looks)) + 0.4 * i - 0.2, values, width=0.4, label=label)
+    left.set_xticks(range(len(looks)), looks)
+    left.set_title("training tasks, by look")
+    targets = sorted(k.split("/")[1] for k in results["within"] if k.startswith("candidates/"))
+    series = {"with labels of that task": results["within"]}
+    human = {k: v for k, v in results.items() if k.startswith("human")}
+    series |= {k.replace("human end state ", "human clips "): v for k, v in human.items()}
+    width = 0.8 / len(series)
+    for i, (label, values) in enumerate(series.items()):
+        heights = [values.get(f"candidates/{t}", values.get(t, np.nan)) for t in targets]
+        offset = width * (i - (len(series) - 1) / 2)
+        right.bar(np.arange(len(targets)) + offset, heights, width=width, label=label)
+    right.set_xticks(range(len(targets)), targets)
+    right.set_title("new tasks")
+    for ax in (left, right):
+        ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7, loc="lower right")
+    left.set_ylabel("last-frame probe, candidate AUC")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 if __name__ == "__main__":
