@@ -64,6 +64,12 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else None
 
 
+def episode_aucs(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -> list[float]:
+    """The ROC AUC within each episode that has both labels (the planner's view of a reward)."""
+    aucs = [_auc(labels[episodes == e], scores[episodes == e]) for e in np.unique(episodes)]
+    return [a for a in aucs if a is not None]
+
+
 def load_spec(spec: str) -> tuple[str, Any]:
     """NAME=PATH[:relative] -> (name, reward model); a NAME starting with "zero-shot" scores a stage-1
     checkpoint as the zero-shot baseline, ":relative" an Adapt2Reward one with relative scoring."""
@@ -111,11 +117,7 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
             with torch.inference_mode():
                 chunks = [clips[i : i + 64] for i in range(0, len(clips), 64)]
                 scores = np.concatenate([np.asarray(model.reward(c, [instruction] * len(c))) for c in chunks])
-            episodes = [
-                _auc(final[data["episode"] == e], scores[data["episode"] == e])
-                for e in np.unique(data["episode"])
-            ]
-            episodes = [a for a in episodes if a is not None]
+            episodes = episode_aucs(final, scores, data["episode"])
             dense = [
                 spearmanr(scores[data["episode"] == e], data["max_reward"][data["episode"] == e])[0]
                 for e in np.unique(data["episode"])

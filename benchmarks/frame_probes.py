@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from candidate_bank import episode_aucs
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 from adapt2reward.data import load_clip, read_manifest
@@ -52,11 +52,7 @@ def _probe() -> LogisticRegression:
 
 
 def _episode_auc(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -> float:
-    aucs = [
-        roc_auc_score(labels[episodes == e], scores[episodes == e])
-        for e in np.unique(episodes)
-        if 0 < labels[episodes == e].sum() < (episodes == e).sum()
-    ]
+    aucs = episode_aucs(labels, scores, episodes)
     return float(np.mean(aucs)) if aucs else float("nan")
 
 
@@ -117,11 +113,13 @@ def main() -> None:
     model = RewardModel.load(args.checkpoint)
     results: dict[str, dict[str, float]] = {"within": {}, "from the training look": {}}
     features: dict[Path, np.ndarray] = {}
+    labels: dict[Path, tuple[np.ndarray, np.ndarray]] = {}  # success at the last step, episode
     for file in tqdm(sorted([*args.targets.glob("*.npz"), *args.looks.glob("*.npz")]), desc="frame features"):
-        features[file] = _frame_features(model, np.load(file)["clips"])
-    for file, x in features.items():
         bank = np.load(file)
-        y, episodes = bank["final_success"].astype(int), bank["episode"]
+        features[file] = _frame_features(model, bank["clips"])
+        labels[file] = bank["final_success"].astype(int), bank["episode"]
+    for file, x in features.items():
+        y, episodes = labels[file]
         results["within"][f"{file.parent.name}/{file.stem}"] = within(x, y, episodes)
         if file.parent == args.looks:
             train_look = features[args.looks / (file.stem.split("@")[0] + ".npz")]
@@ -134,10 +132,9 @@ def main() -> None:
             task = file.stem.split("@")[0]
             if task not in probes:
                 probes[task] = human_end_state(model, folders.split(","), task)
-            bank = np.load(file)
-            scores = probes[task].decision_function(x)
+            y, episodes = labels[file]
             name = f"{file.parent.name}/{file.stem}"
-            results[key][name] = _episode_auc(bank["final_success"].astype(int), scores, bank["episode"])
+            results[key][name] = _episode_auc(y, probes[task].decision_function(x), episodes)
     for name, values in results.items():
         print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -74,8 +74,13 @@ def plan_jobs(config: GenerationConfig) -> list[ClipJob]:
     return jobs
 
 
+def variant_slug(variant: str) -> str:
+    """A variant name as clip ids hold it: 'colors+distractors@2' -> 'colors_distractors_2'."""
+    return variant.replace("+", "_").replace("@", "_")
+
+
 def _job(domain: str, task: str, variant: str, index: int, behaviour: str, want: bool, seed: int) -> ClipJob:
-    clip_id = f"{domain}-{task}-{variant.replace('+', '_').replace('@', '_')}-{index:05d}"
+    clip_id = f"{domain}-{task}-{variant_slug(variant)}-{index:05d}"
     return ClipJob(clip_id, domain, task, variant, behaviour, want, clip_seed(seed, clip_id))
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
-from adapt2reward.data.generate import finished_ids
+from adapt2reward.data.generate import finished_ids, variant_slug
 from adapt2reward.data.records import ClipRecord, append_records, iter_manifest
 from adapt2reward.distributed.pool import parallel_map
 
@@ -28,7 +28,7 @@ SPEC_NAME = "second_view.json"
 
 
 def second_view_id(source_id: str, variant: str) -> str:
-    return f"{source_id}~{variant.replace('+', '_').replace('@', '_')}"
+    return f"{source_id}~{variant_slug(variant)}"
 
 
 def _sources(source: Path, per_task: int) -> list[ClipRecord]:
