@@ -89,6 +89,7 @@ def film_second_views(
 
     get_variant(variant)
     source, out_dir = Path(source), Path(out_dir)
+    sources = _sources(source, per_task)  # a bad source fails before anything is written
     spec = {"source": str(source), "variant": variant, "per_task": per_task}
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_path = out_dir / SPEC_NAME
@@ -97,7 +98,7 @@ def film_second_views(
         raise ValueError(f"{out_dir} holds second views made with {made}, not {json.dumps(spec)}")
     spec_path.write_text(json.dumps(spec) + "\n")
     done = finished_ids(out_dir)
-    pending = [r for r in _sources(source, per_task) if second_view_id(r.id, variant) not in done]
+    pending = [r for r in sources if second_view_id(r.id, variant) not in done]
     counts = {"made": 0, "skipped": len(done), "mismatched": 0}
     args = [(r, variant, str(out_dir)) for r in pending]
     with tqdm(total=len(args), desc=f"filming in {variant}", unit="clip", disable=not progress) as bar:
