@@ -64,12 +64,14 @@ def make_dataset(
     robot_per_task: int = 36,
     human_per_task: int = 10,
     seed: int = 0,
+    human_failures_per_task: int = 0,
 ) -> Path:
     rng = np.random.default_rng(seed)
     records = []
 
     def add(domain, task, index, outcome, source):
-        clip_id = f"{domain}-{task}-{index:03d}"
+        kind = "failure-" if domain == "human" and outcome != "success" else ""
+        clip_id = f"{domain}-{task}-{kind}{index:03d}"
         clip, progress = render_clip(task, domain, outcome, rng)
         path = f"clips/{clip_id}.npz"
         save_clip(out / path, clip, progress=progress)
@@ -100,6 +102,8 @@ def make_dataset(
     for task in human_tasks:
         for i in range(human_per_task):
             add("human", task, i, "success", None)
+        for i in range(human_failures_per_task):  # unfinished attempts
+            add("human", task, i, ("stop_short", "wrong_way")[i % 2], "near_success")
     out.mkdir(parents=True, exist_ok=True)
     append_records(out, records)
     return out

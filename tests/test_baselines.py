@@ -148,3 +148,29 @@ def test_eval_tells_baseline_checkpoints_from_adapt2reward_ones(trained, stage1)
         "zero-shot": ("zero-shot", stage1),
         f"{kind} (K=2)": (kind, out),
     }
+
+
+def test_human_failures_reach_dvd_as_failures_never_as_demonstrations(data, stage1, tmp_path):
+    from synthetic import make_dataset
+
+    from adapt2reward.baselines.data import load_data
+    from adapt2reward.baselines.dvd import train_dvd
+    from adapt2reward.data.clip_bank import ClipBank
+
+    failures = make_dataset(tmp_path / "hf", robot_tasks=(), human_per_task=0, human_failures_per_task=3)
+    config = _config("dvd", data, stage1, tmp_path / "dvd", human=(str(data), str(failures)), steps=2)
+    loaded = load_data(config)
+    assert all(r.success for _, r in loaded.human) and len(loaded.human) == 40
+    assert len(loaded.human_failure) == 12 and not any(r.success for _, r in loaded.human_failure)
+    assert load_data(_config("dvd", data, stage1, tmp_path)).human_failure == []  # none in the folders
+    calls = []
+    original = ClipBank.load
+
+    def spy(items, *args, **kwargs):
+        calls.append((args[1], len(items)))
+        return original(items, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClipBank, "load", staticmethod(spy))
+        train_dvd(config, progress=False)
+    assert ("failure", len(loaded.robot_failure) + 12) in calls

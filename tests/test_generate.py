@@ -151,3 +151,47 @@ def test_second_views_film_the_same_episode_from_another_camera(reference, tmp_p
     first_view = next(iter(partners))
     rows, others = view_pairs(np.asarray([first_view, partners[first_view], 0]), partners)
     assert rows.tolist() == [0] and others.tolist() == [partners[first_view]]  # each episode once
+
+
+def test_robot_clips_filmed_in_the_human_look_are_the_same_episodes(reference, tmp_path):
+    from adapt2reward.data.second_view import copies_of, film_second_views
+
+    args = ["second-view", "--source", str(reference), "--out", str(tmp_path), "--variant", "train"]
+    result = CliRunner().invoke(app, [*args, "--domain", "robot", "--look", "human"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1])["made"] == 6  # every robot clip, both outcomes
+    sources = _by_id(reference)
+    for copy in read_manifest(tmp_path):
+        source = sources[copy.extra["view_of"]]
+        assert copy.id == f"{source.id}~train~human-look" and copy.extra["look"] == "human"
+        assert (copy.domain, copy.success, copy.seed) == ("robot", source.success, source.seed)
+        np.testing.assert_allclose(  # the same motion, filmed with the stand-in's hand
+            np.load(tmp_path / copy.path)["progress"], np.load(reference / source.path)["progress"]
+        )
+        assert np.abs(load_clip(reference, source).astype(int) - load_clip(tmp_path, copy)).mean() > 10
+    robot_ids = [r.id for r in sources.values() if r.domain == "robot"]
+    assert [r.extra["view_of"] for _, r in copies_of([tmp_path], robot_ids[:2])] == robot_ids[:2]
+    with pytest.raises(ValueError, match="unknown look 'alien'"):
+        film_second_views(reference, tmp_path / "bad", "train", domain="robot", look="alien")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_human_failures_are_unfinished_attempts_with_ids_of_their_own(tmp_path):
+    config = replace(
+        CONFIG,
+        domains=("human",),
+        human_tasks=("drawer-close",),
+        human_clips_per_task=1,
+        human_failures_per_task=2,
+    )
+    assert gen.generate(config, tmp_path, progress=False)["made"] == 3
+    records = _by_id(tmp_path)
+    failures = [r for r in records.values() if not r.success]
+    assert sorted(r.id for r in failures) == [
+        "human-drawer-close-train-failure-00000",
+        "human-drawer-close-train-failure-00001",
+    ]
+    assert all(r.domain == "human" and r.failure_source == "near_success" for r in failures)
+    assert records["human-drawer-close-train-00000"].success
+    with pytest.raises(ValueError, match="human_failures_per_task"):
+        replace(config, human_failures_per_task=-1)

@@ -96,3 +96,20 @@ def test_missing_data_for_a_requested_slot_is_an_error(pools):
         StageTwoSampler([], success, failure, 8, 8, 8)
     with pytest.raises(ValueError, match="robot success clips"):
         StageTwoSampler(human, [], failure, 8, 8, 8)
+
+
+def test_human_failures_are_drawn_last_and_tasks_balanced(pools):
+    human, success, failure = pools
+    human_failure = records("human", HUMAN_ONLY + ROBOT_TASKS[:1], 4, False)
+    a = StageTwoSampler(human, success, failure, 6, 6, 6, seed=3).sample()
+    b = StageTwoSampler(human, success, failure, 6, 6, 6, 3, human_failure, 6).sample()
+    assert len(a.human_failure) == 0  # none asked for: no draw, the batches of earlier runs are unchanged
+    assert all(
+        np.array_equal(getattr(a, k), getattr(b, k)) for k in ("human", "robot_success", "robot_failure")
+    )
+    sampler = StageTwoSampler(human, success, failure, 6, 6, 6, 3, human_failure, 6)
+    for _ in range(10):
+        counts = Counter(human_failure[i].task for i in sampler.sample().human_failure)
+        assert sum(counts.values()) == 6 and set(counts.values()) == {2}
+    with pytest.raises(ValueError, match="holds no failure clips"):
+        StageTwoSampler(human, success, failure, 6, 6, 6, 0, [], 6)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -246,9 +247,8 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
     assert get_protocol("task-generalization").unseen_robot_tasks
 
 
-def _mirrored_views(data, out):
-    """A second-view folder: every synthetic human clip mirrored and recoloured, linked by `view_of`."""
-    from dataclasses import replace
+def _mirrored_views(data, out, domain="human"):
+    """A second-view folder: every synthetic clip of `domain` mirrored and recoloured, linked by `view_of`."""
 
     from adapt2reward.data import load_clip, read_manifest
     from adapt2reward.data.clip_io import save_clip
@@ -257,7 +257,7 @@ def _mirrored_views(data, out):
     out.mkdir()
     views = []
     for record in read_manifest(data):
-        if record.domain == "human":
+        if record.domain == domain:
             frames = load_clip(data, record)[:, :, ::-1, ::-1]  # another side, another palette
             view = replace(record, id=record.id + "~view", path=f"clips/{record.id}~view.npz")
             save_clip(out / view.path, np.ascontiguousarray(frames))
@@ -293,3 +293,54 @@ def test_view_term_lowers_its_loss_and_needs_second_views(data, tmp_path):
         )
     with pytest.raises(ValueError, match="view_weight"):
         PretrainConfig(data=(str(data),), view_weight=-1.0)
+
+
+def _robot_free_task_auc(model_dir, seed=11):
+    """Reward AUC of robot-look drawer-open clips (a task only the human data has): successes against
+    attempts that stop short or go the wrong way."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    outcomes = ["success"] * 8 + ["stop_short"] * 4 + ["wrong_way"] * 4
+    clips = np.stack([render_clip("drawer-open", "robot", o, rng)[0] for o in outcomes])
+    rewards = RewardModel.load(model_dir).reward(clips, ["open the drawer"] * len(clips))
+    return roc_auc_score([o == "success" for o in outcomes], rewards.numpy())
+
+
+def test_human_failures_teach_success_on_a_task_the_robot_never_did(data, stage1, tmp_path):
+    from synthetic import make_dataset
+
+    from adapt2reward.data.run_data import load_human_items
+
+    failures = make_dataset(
+        tmp_path / "human-failures", robot_tasks=(), human_per_task=0, human_failures_per_task=12, seed=3
+    )
+    human = (str(data), str(failures))
+    assert all(r.success for _, r in load_human_items(human))  # an unfinished attempt is no demonstration
+    out = tmp_path / "run"
+    train(_train_config(data, stage1, out, human=human, human_failure_weight=1.0), progress=False)
+    rows = _losses(out / "losses.csv")
+    assert _falls(rows, "human_bce") and _falls(rows, "bce")
+    assert _robot_free_task_auc(out) > 0.8
+
+    with pytest.raises(ValueError, match="holds no failure clips"):
+        train(_train_config(data, stage1, tmp_path / "none", human_failure_weight=1.0), progress=False)
+    with pytest.raises(ValueError, match="human_failure_weight"):
+        _train_config(data, stage1, tmp_path, human=(), human_failure_weight=1.0)
+
+
+def test_embodiment_pair_term_lowers_its_loss_and_needs_copies(data, stage1, tmp_path):
+    copies = _mirrored_views(data, tmp_path / "copies", domain="robot")  # stands in for the human look
+    out = tmp_path / "run"
+    config = _train_config(
+        data, stage1, out, epochs=2, embodiment_pairs=(str(copies),), embodiment_pair_weight=1.0
+    )
+    train(config, progress=False)
+    rows = _losses(out / "losses.csv")
+    assert len(rows) == 40 and _falls(rows, "pair") and _falls(rows, "bce")
+    human_views = _mirrored_views(data, tmp_path / "human-views")  # copies of human clips only
+    with pytest.raises(ValueError, match="hold no copy of a robot training clip"):
+        none = _train_config(data, stage1, tmp_path / "none", embodiment_pairs=(str(human_views),))
+        train(replace(none, embodiment_pair_weight=1.0), progress=False)
+    with pytest.raises(ValueError, match="embodiment_pair_weight"):
+        _train_config(data, stage1, tmp_path, embodiment_pair_weight=1.0)

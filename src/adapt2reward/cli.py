@@ -346,11 +346,18 @@ def second_view(
     variant: Annotated[str, typer.Option(help="The look they are filmed in, e.g. any-view.")] = "any-view",
     per_task: Annotated[int, typer.Option(help="Clips per task filmed again (0: all).", min=0)] = 0,
     workers: Annotated[int, typer.Option(help="Parallel worker processes.", min=1)] = 1,
+    domain: Annotated[
+        str, typer.Option(help="Whose clips: human (successes) or robot (both outcomes).")
+    ] = "human",
+    look: Annotated[
+        str | None, typer.Option(help="Film them in another domain's look, e.g. robot clips as human.")
+    ] = None,
 ) -> None:
-    """Film a simulated dataset's human clips again in another look (multi-view pairs for stage 1)."""
+    """Film a simulated dataset's clips again in another look: multi-view pairs of human clips for stage
+    1, or robot clips in the human look (cross-embodiment pairs for stage 2)."""
     from adapt2reward.data.second_view import film_second_views
 
-    counts = film_second_views(source, out, variant, per_task, workers)
+    counts = film_second_views(source, out, variant, per_task, workers, domain=domain, look=look)
     typer.echo(json.dumps({"out": str(out), **counts}))
 
 

@@ -3,7 +3,8 @@
 The paper trains R(d_i, d_j) on human videos and a few robot videos, with pairs of the same task as
 positives and of different tasks as negatives, and rewards a robot video by its mean score against
 human demonstrations of the desired task. Here the clip encoder is the stage-1 video tower (fine-tuned),
-the pair head an MLP; robot failure clips are also negatives against success clips of their own task.
+the pair head an MLP; failure clips (robot failures, and human failures where the human data holds
+some) are also negatives against success clips of their own task.
 The demonstrations (K clips per task, human clips where the task has some, else robot successes) are
 stored in the checkpoint as clip features of the trained tower.
 """
@@ -105,7 +106,7 @@ def train_dvd(
     """Train (or resume) the discriminator (video tower + MLP) into `config.out`; returns that folder.
 
     Loss over anchors a (success clips, tasks balanced), positives p (another success clip of a's task,
-    human or robot) and negatives n (a clip of another task, or a robot failure of a's task):
+    human or robot) and negatives n (a clip of another task, or a failure of a's task):
         L = mean_a -log sigmoid(R(a, p)) + mean_a -log(1 - sigmoid(R(a, n)))
     """
     device, autocast = training_device(device)
@@ -113,7 +114,8 @@ def train_dvd(
     data = load_data(config)
     augment = config.look_augmentation
     success = ClipBank.load(data.human + data.robot_success, model.video, "success", progress, augment)
-    failure = ClipBank.load(data.robot_failure, model.video, "failure", progress, augment)
+    failures = data.robot_failure + data.human_failure
+    failure = ClipBank.load(failures, model.video, "failure", progress, augment)
     baseline = DVDReward(model, task_instructions(success.records), config.num_demos, config.hidden)
     baseline.to(device)
     tasks = list(baseline.task_instructions)

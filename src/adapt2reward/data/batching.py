@@ -1,10 +1,11 @@
-"""Stage-2 batches: B_h human clips, B_r robot successes and B_f robot failures, tasks balanced."""
+"""Stage-2 batches: B_h human clips, B_r robot successes and B_f robot failures, tasks balanced (and,
+when asked, B_hf human failures)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,11 +14,12 @@ from adapt2reward.data.records import ClipRecord
 
 @dataclass(frozen=True)
 class BatchIndices:
-    """Indices into the human, robot-success and robot-failure clip lists of one batch."""
+    """Indices into the human, robot-success, robot-failure and human-failure clip lists of one batch."""
 
     human: np.ndarray
     robot_success: np.ndarray
     robot_failure: np.ndarray
+    human_failure: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
 
 def group_by_task(records: Sequence[ClipRecord]) -> dict[str, np.ndarray]:
@@ -50,7 +52,8 @@ class StageTwoSampler:
     """Draws stage-2 batches; robot tasks are shared by the success and failure draws.
 
     Human clips are drawn with the robot tasks first (so that CDC has cross-domain positives) and the
-    rest of the human batch spread over the other human tasks.
+    rest of the human batch spread over the other human tasks. Human failures (`batch_human_failure` of
+    them, none by default) are drawn last, tasks balanced, so a run without them draws what it always did.
     """
 
     def __init__(
@@ -62,6 +65,8 @@ class StageTwoSampler:
         batch_success: int = 8,
         batch_failure: int = 8,
         seed: int = 0,
+        human_failure: Sequence[ClipRecord] = (),
+        batch_human_failure: int = 0,
     ) -> None:
         if batch_success and not robot_success:
             raise ValueError("stage 2 needs robot success clips: none were found in the robot data")
@@ -69,9 +74,13 @@ class StageTwoSampler:
             raise ValueError("batch_failure > 0 but the robot data holds no failure clips (set it to 0)")
         if batch_human and not human:
             raise ValueError("batch_human > 0 but no human clips were found")
+        if batch_human_failure and not human_failure:
+            raise ValueError("batch_human_failure > 0 but the human data holds no failure clips")
         self.human = group_by_task(human)
         self.success = group_by_task(robot_success)
         self.failure = group_by_task(robot_failure)
+        self.human_failure = group_by_task(human_failure)
+        self.batch_human_failure = batch_human_failure
         self.sizes = (batch_human, batch_success, batch_failure)
         # Human tasks that the robot also does, and the rest; half the human batch comes from the shared
         # tasks when both kinds exist, all of it when one kind is missing.
@@ -95,6 +104,7 @@ class StageTwoSampler:
             human=human,
             robot_success=balanced_draw(self.success, b_r, self.rng),
             robot_failure=balanced_draw(self.failure, b_f, self.rng),
+            human_failure=balanced_draw(self.human_failure, self.batch_human_failure, self.rng),
         )
 
     def state(self) -> dict:

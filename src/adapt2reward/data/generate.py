@@ -28,7 +28,7 @@ from adapt2reward.paths import why_not
 from adapt2reward.tasks import get_task
 
 CONFIG_NAME = "generation.json"
-DROPPED_NAME = "dropped.txt"  # ids of human slots that never succeeded, so a resume does not retry them
+DROPPED_NAME = "dropped.txt"  # human slots that never reached their label, so a resume does not retry them
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ def plan_jobs(config: GenerationConfig) -> list[ClipJob]:
             for variant in config.human_variants:
                 for i in range(config.human_clips_per_task):
                     jobs.append(_job("human", task, variant, i, "expert", True, config.seed))
+                for i in range(config.human_failures_per_task):  # ids of their own: a dataset may hold none
+                    job = _job("human", task, variant, i, "near_success", False, config.seed, "failure-")
+                    jobs.append(job)
     return jobs
 
 
@@ -79,8 +82,10 @@ def variant_slug(variant: str) -> str:
     return variant.replace("+", "_").replace("@", "_")
 
 
-def _job(domain: str, task: str, variant: str, index: int, behaviour: str, want: bool, seed: int) -> ClipJob:
-    clip_id = f"{domain}-{task}-{variant_slug(variant)}-{index:05d}"
+def _job(
+    domain: str, task: str, variant: str, index: int, behaviour: str, want: bool, seed: int, kind: str = ""
+) -> ClipJob:
+    clip_id = f"{domain}-{task}-{variant_slug(variant)}-{kind}{index:05d}"
     return ClipJob(clip_id, domain, task, variant, behaviour, want, clip_seed(seed, clip_id))
 
 
@@ -92,7 +97,7 @@ def make_clip(job: ClipJob, config: GenerationConfig, out_dir: str) -> ClipRecor
     """Record a job's clip, retrying with fresh seeds until the simulator's label is the wanted one.
 
     The label is always the simulator's success flag. A robot slot that never reaches its wanted label
-    keeps its last clip with its true label; a human slot (success only) that never succeeds is dropped.
+    keeps its last clip with its true label; a human slot that never reaches its label is dropped.
     """
     from adapt2reward.envs.recording import ClipSpec, record_clip
 

@@ -18,7 +18,10 @@ class GenerationConfig(JsonConfig):
     Robot clips: `robot_clips_per_task` per (task, variant), of which `success_fraction` are expert
     attempts kept only if the simulator says they succeeded, and the rest failures kept only if it says
     they failed, drawn from random exploration (`random_fraction` of them) or near-success
-    perturbations of the expert. Human clips: `human_clips_per_task` successes per task, success only.
+    perturbations of the expert. Human clips: `human_clips_per_task` successes per task, and
+    `human_failures_per_task` human-like attempts that do not finish (near-success perturbations of the
+    human-style attempt, kept only if the simulator says they failed), as real human video holds
+    ("pretending to open something without opening it"); 0, the default, records successes only.
     """
 
     robot_tasks: tuple[str, ...] = DEFAULT_ROBOT_TASKS
@@ -26,6 +29,7 @@ class GenerationConfig(JsonConfig):
     domains: tuple[str, ...] = ("robot", "human")
     robot_clips_per_task: int = 560
     human_clips_per_task: int = 200
+    human_failures_per_task: int = 0
     success_fraction: float = 0.5
     random_fraction: float = 0.5
     variants: tuple[str, ...] = ("train",)
@@ -47,14 +51,15 @@ class GenerationConfig(JsonConfig):
             get_task(task)
         for variant in (*self.variants, *self.human_variants):
             get_variant(variant)
-        for name in ("robot_clips_per_task", "human_clips_per_task"):
+        for name in ("robot_clips_per_task", "human_clips_per_task", "human_failures_per_task"):
             check(getattr(self, name) >= 0, self, name, "must be >= 0")
         for domain, tasks, count, looks in (
             ("robot", self.robot_tasks, "robot_clips_per_task", self.variants),
             ("human", self.human_tasks, "human_clips_per_task", self.human_variants),
         ):
             # A domain asked for but given nothing to make would leave an empty dataset without a word.
-            if domain in self.domains and (tasks == () or getattr(self, count) == 0 or not looks):
+            clips = getattr(self, count) + (self.human_failures_per_task if domain == "human" else 0)
+            if domain in self.domains and (tasks == () or clips == 0 or not looks):
                 named = "all" if tasks is None else list(tasks)
                 fail(
                     self,

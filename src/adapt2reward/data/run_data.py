@@ -1,6 +1,7 @@
 """The clips a stage-2 run (or a baseline) trains on.
 
-Human clips: the human-domain clips of the given folders, optionally of some tasks only. Robot clips: the
+Human clips: the human-domain successes of the given folders (and, apart, their failures), optionally
+of some tasks only. Robot clips: the
 run's tasks in the training variants, minus the held-out share.
 """
 
@@ -52,8 +53,15 @@ def load_robot_split(
 
 
 def load_human_items(human: Sequence[str], tasks: Sequence[str] = ()) -> Items:
-    """Human-domain clips of the `human` folders, of `tasks` only when given."""
-    dataset = ClipDataset(list(human), domain="human", task=list(tasks) or None)
+    """Human-domain successes of the `human` folders, of `tasks` only when given (a human failure, an
+    unfinished attempt, never counts as a demonstration of its task)."""
+    dataset = ClipDataset(list(human), domain="human", task=list(tasks) or None, success=True)
     if not len(dataset):
         raise ValueError(f"no human-domain clips of tasks {list(tasks) or 'any'} found in {list(human)}")
     return dataset.items
+
+
+def load_human_failures(human: Sequence[str], tasks: Sequence[str] = ()) -> Items:
+    """Human-domain failures (unfinished attempts) of the `human` folders, of `tasks` only when given;
+    empty when the folders hold none."""
+    return ClipDataset(list(human), domain="human", task=list(tasks) or None, success=False).items

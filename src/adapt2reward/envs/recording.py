@@ -40,6 +40,9 @@ class ClipSpec:
     seed: places the objects, draws the look and drives the behaviour's noise.
     episode_steps: simulator steps per episode; None takes the task's default (x HUMAN_SLOWDOWN in the
         human domain, whose slower style needs the time).
+    look: the domain whose look films the episode (None: `domain`'s own). A robot episode filmed in the
+        human look is the same motion with the stand-in's hand in place of the arm, from the stand-in's
+        camera and in its colours: a cross-embodiment pair of the robot clip of the same seed.
     """
 
     task: str
@@ -50,12 +53,15 @@ class ClipSpec:
     num_frames: int = 8
     size: int = 64
     episode_steps: int | None = None
+    look: str | None = None
 
     def __post_init__(self) -> None:
         sim_task(self.task)
         get_variant(self.variant)
-        if self.domain not in DOMAINS:
-            raise ValueError(f"unknown domain {self.domain!r}; known domains: {', '.join(DOMAINS)}")
+        for name in ("domain", "look"):
+            value = getattr(self, name)
+            if value not in DOMAINS and (name == "domain" or value is not None):
+                raise ValueError(f"unknown {name} {value!r}; known domains: {', '.join(DOMAINS)}")
         if self.behaviour not in BEHAVIOURS:
             known = ", ".join(BEHAVIOURS)
             raise ValueError(f"unknown behaviour {self.behaviour!r}; known behaviours: {known}")
@@ -152,7 +158,7 @@ def record_clip(spec: ClipSpec) -> RecordedClip:
     env = _env(spec.task)
     name, source = resolve_behaviour(spec)
     behaviour = make_behaviour(name, spec, env)
-    env.reset(spec.seed, spec.domain, spec.variant)
+    env.reset(spec.seed, spec.look or spec.domain, spec.variant)
     keep = set(np.linspace(0, steps, spec.num_frames).round().astype(int).tolist())
     frames, progress = [], []
     for t in range(steps + 1):

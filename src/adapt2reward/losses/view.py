@@ -8,7 +8,8 @@ from torch import Tensor, nn
 
 
 class ViewConsistencyLoss(nn.Module):
-    """Symmetric InfoNCE between the features of two views of the same n episodes (issue #9, lever 8).
+    """Symmetric InfoNCE between the features of two views of the same n episodes (issue #9: lever 8's
+    two cameras in stage 1; in stage 2, a robot clip and its copy in the human look).
 
     For view features a_i, b_i (row i: episode i filmed from two cameras), L2-normalised, logit scale s:
         L = 1/2 * [ CE(s * A B^T, I) + CE(s * B A^T, I) ]

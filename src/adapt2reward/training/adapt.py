@@ -16,12 +16,15 @@ import torch.nn.functional as F
 from adapt2reward.data.batching import StageTwoSampler
 from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
-from adapt2reward.data.run_data import load_human_items, load_robot_split
+from adapt2reward.data.run_data import load_human_failures, load_human_items, load_robot_split
+from adapt2reward.data.second_view import VIEW_OF, copies_of
 from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
 from adapt2reward.data.transforms import frame_indices
 from adapt2reward.distributed.data_parallel import DataParallel
+from adapt2reward.losses.bce import SuccessBCELoss
 from adapt2reward.losses.combined import Adapt2RewardLoss
 from adapt2reward.losses.order import OrderRankingLoss
+from adapt2reward.losses.view import ViewConsistencyLoss
 from adapt2reward.tasks import opposite_instructions
 from adapt2reward.training.config import TrainConfig
 from adapt2reward.training.device import training_device
@@ -54,7 +57,10 @@ def train(
     dp = DataParallel.from_env()
     device, autocast = training_device(device, dp.world)
     dp.check_divides(
-        batch_human=config.batch_human, batch_success=config.batch_success, batch_failure=config.batch_failure
+        batch_human=config.batch_human,
+        batch_success=config.batch_success,
+        batch_failure=config.batch_failure,
+        batch_human_failure=config.batch_human_failure if config.human_failure_weight > 0 else 0,
     )
     progress = progress and dp.is_main
 
@@ -66,9 +72,11 @@ def train(
     failure_items = [it for it in split.failure if failure_source(it[1]) in config.failure_sources]
     if not config.uses_failures:
         failure_items = []
-    human = ClipDataset([])
+    human, human_failures = ClipDataset([]), ClipDataset([])
     if config.human:
         human.items = load_human_items(config.human, config.human_tasks)
+    if config.human_failure_weight > 0:
+        human_failures.items = load_human_failures(config.human, config.human_tasks)
 
     # Model and objective ------------------------------------------------------------------------------
     use_prompts = config.ablation == "full" and bool(failure_items)
@@ -80,11 +88,29 @@ def train(
         anchor = build_model(config.backbone, config.init).to(device).eval().requires_grad_(False)
     banks = {
         name: ClipBank.load(items, model.video, name, progress, augment=config.look_augmentation)
-        for name, items in (("human", human.items), ("success", success_items), ("failure", failure_items))
+        for name, items in (
+            ("human", human.items),
+            ("success", success_items),
+            ("failure", failure_items),
+            ("human failure", human_failures.items),
+        )
     }
+    copy_of: dict[str, int] = {}  # robot clip id -> its copy in the human look (only training clips)
+    if config.embodiment_pair_weight > 0:
+        trained = {r.id for _, r in success_items + failure_items}
+        banks["copy"] = ClipBank.load(
+            copies_of(config.embodiment_pairs, trained), model.video, "copy", progress
+        )
+        copy_of = {r.extra[VIEW_OF]: i for i, r in enumerate(banks["copy"].records)}
+        if not copy_of:
+            raise ValueError(
+                f"embodiment_pairs {list(config.embodiment_pairs)} hold no copy of a robot training clip: "
+                "make them with `a2r second-view --domain robot --look human` from the robot data"
+            )
     task_index = {task: i for i, task in enumerate(tasks)}  # = prompt table rows
     failure_task = np.asarray([task_index[r.task] for r in banks["failure"].records], dtype=np.int64)
     criterion = Adapt2RewardLoss(config.loss_config())
+    human_bce, pair_loss = SuccessBCELoss(), ViewConsistencyLoss()
     trainable = trainable_parameters(model)
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     sampler = StageTwoSampler(
@@ -95,6 +121,8 @@ def train(
         config.batch_success,
         config.batch_failure if failure_items else 0,
         seed=config.seed,
+        human_failure=human_failures.records,
+        batch_human_failure=config.batch_human_failure if config.human_failure_weight > 0 else 0,
     )
     run_config = {"stage": "adapt", "train": config.to_dict(), "tasks": tasks}
 
@@ -142,11 +170,12 @@ def train(
             [human.records[i] for i in batch.human]
             + [banks["success"].records[i] for i in batch.robot_success]
             + [banks["failure"].records[i] for i in batch.robot_failure]
+            + [banks["human failure"].records[i] for i in batch.human_failure]
         )
         extra = opposite_instructions(sorted({r.task for r in records})) if config.hard_negatives else None
         columns, texts, labels = task_text_columns(records, rng, extra)
         labels = torch.from_numpy(labels).to(device)
-        n_h, n_s = len(batch.human), len(batch.robot_success)
+        n_h, n_s, n_f = len(batch.human), len(batch.robot_success), len(batch.robot_failure)
 
         with autocast():  # bf16 forward on a GPU, a no-op on the CPU
             text_features = model.encode_text(texts)
@@ -167,7 +196,7 @@ def train(
                 robot_tasks=labels[n_h : n_h + n_s],
                 task_text_features=text_features,
                 failure_features=failure_features,
-                failure_tasks=labels[n_h + n_s :],
+                failure_tasks=labels[n_h + n_s : n_h + n_s + n_f],
                 failure_modes=failure_modes,
                 failure_text_features=failure_texts,
                 failure_mode_mask=failure_mask,
@@ -182,6 +211,27 @@ def train(
                     (text_features * kept_text).sum(-1).mean() + (human_features * kept_human).sum(-1).mean()
                 )
                 total = total + config.keep_weight * parts["keep"]
+            if config.human_failure_weight > 0:  # human successes against unfinished human attempts
+                failed = dp.gather(_encode(banks["human failure"], model, dp.shard(batch.human_failure)))
+                video = torch.cat([human_features, failed])
+                success = torch.cat([torch.ones(n_h), torch.zeros(len(batch.human_failure))]).to(device)
+                tasks_of = torch.cat([labels[:n_h], labels[n_h + n_s + n_f :]])
+                parts["human_bce"] = human_bce(
+                    video, text_features[tasks_of], success, model.success_head.scale, model.success_head.bias
+                )
+                total = total + config.human_failure_weight * parts["human_bce"]
+            if copy_of:  # each robot clip against its own episode in the human look, among the batch's
+                robot_records = records[n_h : n_h + n_s + n_f]
+                rows, seen = [], set()
+                for row, record in enumerate(robot_records):  # a clip drawn twice is one episode
+                    if record.id in copy_of and record.id not in seen:
+                        seen.add(record.id)
+                        rows.append(row)
+                if len(rows) > 1:
+                    own = torch.cat([robot_features, failure_features])[rows]
+                    copies = np.asarray([copy_of[robot_records[i].id] for i in rows])
+                    parts["pair"] = pair_loss(own, _encode(banks["copy"], model, copies), model.logit_scale())
+                    total = total + config.embodiment_pair_weight * parts["pair"]
             if config.order_weight > 0:
                 parts["order"] = _order_loss(
                     model,

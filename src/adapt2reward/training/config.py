@@ -97,6 +97,14 @@ class TrainConfig(JsonConfig):
         `init` model (what stage 1 knew; needs `init`).
         `look_augmentation`: augmented copies of the robot training clips in other colours and from a
         slightly moved camera (`data.look_augmentation`; `copies` = 0: none).
+        `human_failure_weight`: weight of a success BCE on human clips, through the same success head as
+        the robot BCE: the batch's human successes against `batch_human_failure` human failures
+        (unfinished attempts, e.g. `GenerationConfig.human_failures_per_task`) read from the `human`
+        folders, tasks balanced. It teaches success from failure on tasks the robot data never had.
+        `embodiment_pair_weight`: weight of a pair term (`losses.view`, symmetric InfoNCE) that makes each
+        of the batch's robot clips agree with its copy in the human look, the same episode filmed with
+        the stand-in's hand in place of the arm, read from the `embodiment_pairs` folders (made by
+        `a2r second-view --domain robot --look human`); robot clips without a copy sit it out.
     Model
         `init`: the stage-1 checkpoint the model starts from (None: a fresh model of `backbone`). With
         `init`, the model has the checkpoint's backbone; `backbone` is left at its default or equals it.
@@ -133,6 +141,10 @@ class TrainConfig(JsonConfig):
     order_weight: float = 0.0
     keep_weight: float = 0.0
     look_augmentation: LookAugmentation = field(default_factory=LookAugmentation)
+    human_failure_weight: float = 0.0
+    batch_human_failure: int = 8
+    embodiment_pairs: tuple[str, ...] = ()
+    embodiment_pair_weight: float = 0.0
     save_every: int = 50
     seed: int = 0
 
@@ -145,11 +157,26 @@ class TrainConfig(JsonConfig):
         check(0.0 <= self.heldout_fraction < 1.0, self, "heldout_fraction", "must lie in [0, 1)")
         check(self.order_weight >= 0, self, "order_weight", "must be >= 0")
         check(self.keep_weight >= 0, self, "keep_weight", "must be >= 0")
+        check(self.human_failure_weight >= 0, self, "human_failure_weight", "must be >= 0")
+        check(self.batch_human_failure >= 0, self, "batch_human_failure", "must be >= 0")
+        check(
+            self.human_failure_weight == 0 or (bool(self.human) and self.batch_human_failure > 0),
+            self,
+            "human_failure_weight",
+            "needs `human` folders holding human failure clips and batch_human_failure > 0",
+        )
         check(
             self.keep_weight == 0 or self.init is not None,
             self,
             "keep_weight",
             "needs an `init` model to keep",
+        )
+        check(self.embodiment_pair_weight >= 0, self, "embodiment_pair_weight", "must be >= 0")
+        check(
+            self.embodiment_pair_weight == 0 or bool(self.embodiment_pairs),
+            self,
+            "embodiment_pair_weight",
+            "needs `embodiment_pairs` folders of robot clips filmed in the human look",
         )
         why = f"must be a non-empty subset of {FAILURE_SOURCES}"
         ok = bool(self.failure_sources) and set(self.failure_sources) <= set(FAILURE_SOURCES)
