@@ -6,7 +6,9 @@ noise, and stores every distinct candidate clip with MetaWorld's labels (success
 any step, highest dense reward). `score` scores the bank with reward models and writes the candidate
 ROC AUC against success at the last step, per episode (the planner's view, averaged over episodes
 with both labels) and pooled per task, and the per-episode Spearman correlation with the highest dense
-reward MetaWorld gave (a graded view that every episode has).
+reward MetaWorld gave (a graded view that every episode has). `--look human` films the same candidates
+(neither guide reads frames) in the human stand-in's look: where the robot's look is what breaks;
+`twins` measures whether a model's video features pair each candidate with its twin in the other look.
 
     python benchmarks/candidate_bank.py build --out data/candidates --episodes 6
     python benchmarks/candidate_bank.py score --bank data/candidates --out results/x.json \\
@@ -29,7 +31,7 @@ from tqdm import tqdm
 VALIDATION_SEED = 1000  # reported tables use episode seeds 0-19
 
 
-def build(out: Path, tasks: list[str], episodes: int, variants: list[str]) -> None:
+def build(out: Path, tasks: list[str], episodes: int, variants: list[str], look: str = "robot") -> None:
     from adapt2reward.envs.simulator import TaskEnv
     from adapt2reward.evaluation.protocols import get_preset
     from adapt2reward.planning.candidate_clips import LABELS, record_candidates
@@ -44,7 +46,7 @@ def build(out: Path, tasks: list[str], episodes: int, variants: list[str]) -> No
         sim = TaskEnv(task, "robot", variant, VALIDATION_SEED)
         clips, labels, episode_ids = [], {k: [] for k in LABELS}, []
         for e in tqdm(range(episodes), desc=f"{task} in {variant}"):
-            candidates = record_candidates(sim, task, variant, VALIDATION_SEED + e, planner)
+            candidates = record_candidates(sim, task, variant, VALIDATION_SEED + e, planner, look)
             clips.append(candidates.clips)
             for k in LABELS:
                 labels[k].append(candidates.labels[k])
@@ -147,6 +149,34 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
     return results
 
 
+def twins(bank: Path, twin: Path, specs: list[str], out: Path, per_task: int = 120) -> dict[str, Any]:
+    """How often a candidate's video features find its own twin (the same candidate filmed in the other
+    look, `build --look`) nearest among `per_task` candidates of its task (chance 1 / per_task)."""
+    import torch
+    import torch.nn.functional as F
+
+    results: dict[str, Any] = {"bank": str(bank), "twin": str(twin), "per_task": per_task, "models": {}}
+    for spec in specs:
+        name, model = load_spec(spec)
+        rates = {}
+        for file in sorted(bank.glob("*.npz")):
+            a, b = np.load(file), np.load(twin / file.name)
+            if not np.array_equal(a["final_success"], b["final_success"]):
+                raise ValueError(f"{twin / file.name} does not hold the candidates of {file}")
+            pick = np.random.default_rng(0).choice(
+                len(a["clips"]), min(per_task, len(a["clips"])), replace=False
+            )
+            with torch.inference_mode():
+                first, second = (F.normalize(model.video_features(x["clips"][pick]), dim=-1) for x in (a, b))
+            found = (first @ second.T).argmax(1).numpy() == np.arange(len(pick))
+            rates[file.stem] = float(found.mean())
+        results["models"][name] = rates
+        print(name, "twin found:", json.dumps({k: round(v, 3) for k, v in rates.items()}), flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
 def table(results: list[Path], groups: list[str]) -> str:
     """A markdown table: per group of models (`LABEL=name1,name2,...`, training seeds of one
     configuration), the mean ± sd over its models of the mean episode AUC and dense Spearman."""
@@ -184,18 +214,28 @@ def main() -> None:
     b.add_argument("--tasks", default="drawer-open,faucet-close,window-open")
     b.add_argument("--episodes", type=int, default=6)
     b.add_argument("--variants", default="train", help="robot looks, comma-separated")
+    b.add_argument(
+        "--look", default="robot", help="human: the same candidates filmed in the human stand-in's look"
+    )
     s = sub.add_parser("score")
     s.add_argument("--bank", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--model", action="append", required=True)
+    w = sub.add_parser("twins")
+    w.add_argument("--bank", type=Path, required=True)
+    w.add_argument("--twin", type=Path, required=True, help="the same candidates in the other look")
+    w.add_argument("--out", type=Path, required=True)
+    w.add_argument("--model", action="append", required=True)
     t = sub.add_parser("table")
     t.add_argument("results", nargs="+", type=Path)
     t.add_argument("--group", action="append", required=True, help="LABEL=model,model,...")
     args = parser.parse_args()
     if args.command == "build":
-        build(args.out, args.tasks.split(","), args.episodes, args.variants.split(","))
+        build(args.out, args.tasks.split(","), args.episodes, args.variants.split(","), args.look)
     elif args.command == "score":
         score(args.bank, args.model, args.out)
+    elif args.command == "twins":
+        twins(args.bank, args.twin, args.model, args.out)
     else:
         print(table(args.results, args.group))
 

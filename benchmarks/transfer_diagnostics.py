@@ -4,8 +4,11 @@ For every task-generalization target task (drawer-open, faucet-close, window-ope
 (drawer-close, faucet-open, window-close), fresh expert clips are recorded in each domain with seeds
 no dataset uses (10000+). Each reward scores them with the *target* task's instruction: a target clip
 should outscore a clip of the opposite task (same object, other way) and the target clip played
-backwards. Writes, per model, domain and target task, the ROC AUC of target clips against opposite
-clips and against rewound clips (0.5 is chance, below 0.5 inverted). The stage-1 model (`zero-shot`)
+backwards and the target task's own failed attempts (near-success perturbations, recorded until they
+fail). Writes, per model, domain and target task, the ROC AUC of target clips against opposite clips,
+rewound clips and failed attempts (0.5 is chance, below 0.5 inverted), and the VOC of the target
+clips (Spearman of each clip's dense reward with time, averaged over clips; 1 is a reward that rises
+all the way). The stage-1 model (`zero-shot`)
 against the adapted models says whether stage 1 had the knowledge and stage 2 kept it; human against
 robot says whether the robot look is where it breaks.
 
@@ -26,6 +29,8 @@ from candidate_bank import load_spec
 from tqdm import tqdm
 
 from adapt2reward.envs.recording import ClipSpec, record_clip
+from adapt2reward.evaluation.bench_metrics import mean_defined, voc
+from adapt2reward.evaluation.heldout import prefix_rewards
 from adapt2reward.evaluation.offline_metrics import success_auc
 from adapt2reward.tasks import get_task
 
@@ -33,9 +38,17 @@ TARGETS = {"drawer-open": "drawer-close", "faucet-close": "faucet-open", "window
 SEED = 10_000
 
 
-def record(task: str, domain: str, n: int) -> np.ndarray:
-    clips = [record_clip(ClipSpec(task, domain=domain, seed=SEED + i)) for i in range(n)]
-    return np.stack([c.frames for c in clips if c.success])
+def record(task: str, domain: str, n: int, behaviour: str = "expert") -> np.ndarray:
+    """Clips of `task` from seeds SEED.. that end as the behaviour means to: expert clips that succeed,
+    near-success attempts that fail (up to `n` of them, from at most 3n seeds)."""
+    want, kept = behaviour == "expert", []
+    for i in range(3 * n if not want else n):
+        clip = record_clip(ClipSpec(task, domain=domain, behaviour=behaviour, seed=SEED + i))
+        if clip.success == want:
+            kept.append(clip.frames)
+        if len(kept) == n:
+            break
+    return np.stack(kept)
 
 
 def main() -> None:
@@ -49,22 +62,27 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     started = time.perf_counter()
-    if args.cache.exists():
-        clips = dict(np.load(args.cache))
-    else:
-        keys = [(t, d) for pair in TARGETS.items() for t in pair for d in ("human", "robot")]
-        clips = {f"{t}/{d}": record(t, d, args.clips) for t, d in tqdm(keys, desc="recording")}
+    clips = dict(np.load(args.cache)) if args.cache.exists() else {}
+    keys = [(t, d, "expert") for pair in TARGETS.items() for t in pair for d in ("human", "robot")]
+    keys += [(t, d, "near_success") for t in TARGETS for d in ("human", "robot")]
+    missing = [k for k in keys if _key(*k) not in clips]  # a cache from before the failures gains them
+    if missing:
+        clips |= {_key(*k): record(*k[:2], args.clips, k[2]) for k in tqdm(missing, desc="recording")}
         args.cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.cache, **clips)
-    result: dict = {"clips": {k: len(v) for k, v in clips.items()}, "auc": {}}
+    result: dict = {"clips": {k: len(v) for k, v in clips.items()}, "auc": {}, "voc": {}}
     for spec in args.model:
         name, model = load_spec(spec)
-        result["auc"][name] = {}
+        result["auc"][name], result["voc"][name] = {}, {}
         for target, opposite in TARGETS.items():
             text = get_task(target).instructions[0]
             for domain in ("human", "robot"):
                 good = clips[f"{target}/{domain}"]
-                bad = {"opposite": clips[f"{opposite}/{domain}"], "rewound": good[:, ::-1].copy()}
+                bad = {
+                    "opposite": clips[f"{opposite}/{domain}"],
+                    "rewound": good[:, ::-1].copy(),
+                    "failed": clips[_key(target, domain, "near_success")],
+                }
                 with torch.inference_mode():
                     r_good = torch.as_tensor(model.reward(good, [text] * len(good))).numpy()
                     for kind_bad, neg in bad.items():
@@ -74,10 +92,17 @@ def main() -> None:
                             np.concatenate([np.ones(len(r_good)), np.zeros(len(r_bad))]).astype(bool),
                         )
                         result["auc"][name][f"{target}/{domain}/{kind_bad}"] = auc
-        print(name, json.dumps({k: round(v, 2) for k, v in result["auc"][name].items()}), flush=True)
+                    vocs = [voc(prefix_rewards(model, clip, text)) for clip in good]
+                    result["voc"][name][f"{target}/{domain}"] = mean_defined(vocs)
+        scores = result["auc"][name] | {f"{k}/voc": v for k, v in result["voc"][name].items()}
+        print(name, json.dumps({k: round(v, 2) for k, v in scores.items()}), flush=True)
     result["seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _key(task: str, domain: str, behaviour: str) -> str:
+    return f"{task}/{domain}" + ("" if behaviour == "expert" else "/failed")
 
 
 if __name__ == "__main__":

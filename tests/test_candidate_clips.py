@@ -36,3 +36,20 @@ def test_planner_dataset_is_labelled_by_the_simulator_and_resumes(tmp_path):
     assert len(read_manifest(tmp_path)) == 6  # the finished episode is not recorded again
     with pytest.raises(ValueError, match="per_episode >= 2"):
         record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, per_episode=1)
+
+
+@pytest.mark.slow
+def test_planner_clips_filmed_in_the_human_look_are_the_same_candidates(tmp_path):
+    from adapt2reward.data import load_clip
+
+    robot, human = tmp_path / "robot", tmp_path / "human"
+    for out, look in ((robot, "robot"), (human, "human")):
+        record_planner_dataset(out, ["drawer-close"], 1, TINY, per_episode=6, progress=False, look=look)
+    for a, b in zip(read_manifest(robot), read_manifest(human), strict=True):
+        assert (
+            b.id == f"{a.id}~train~human-look" and b.extra["view_of"] == a.id and b.extra["look"] == "human"
+        )
+        assert (a.success, a.extra["max_reward"], b.domain) == (b.success, b.extra["max_reward"], "robot")
+        assert np.abs(load_clip(robot, a).astype(int) - load_clip(human, b)).mean() > 10  # another look
+    with pytest.raises(ValueError, match="unknown look 'alien'"):
+        record_planner_dataset(tmp_path / "bad", ["drawer-close"], 1, TINY, look="alien")

@@ -520,6 +520,9 @@ def record_planner(
     variant: Annotated[str, typer.Option(help="Robot look the episodes are planned in.")] = "train",
     seed: Annotated[int, typer.Option(help="First episode seed (keep apart from 0-19 and 1000+).")] = 20_000,
     preset: Annotated[str, typer.Option(help="Evaluation preset whose planner searches.")] = "full-20",
+    look: Annotated[
+        str, typer.Option(help="human: the same clips filmed in the human look (embodiment pairs).")
+    ] = "robot",
 ) -> None:
     """Record robot clips from the planner's own search, labelled by the simulator (a data source)."""
     from adapt2reward.evaluation.protocols import get_preset
@@ -527,7 +530,7 @@ def record_planner(
 
     names = _split(tasks) or ()
     written = record_planner_dataset(
-        out, names, episodes, get_preset(preset).planner, per_episode, variant, seed
+        out, names, episodes, get_preset(preset).planner, per_episode, variant, seed, look=look
     )
     typer.echo(json.dumps({"out": str(out), "written": written}))
 

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.records import ClipRecord, append_records, iter_manifest
+from adapt2reward.data.second_view import LOOK, VIEW_OF, second_view_id
 from adapt2reward.planning.episode import PlannerConfig, run_episode
 from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
 from adapt2reward.tasks import get_task
@@ -61,13 +62,19 @@ class Candidates:
     labels: dict[str, np.ndarray]
 
 
-def record_candidates(sim: Any, task: str, variant: str, seed: int, planner: PlannerConfig) -> Candidates:
-    """Every distinct candidate of an oracle-guided and a noise-guided search from the episode `seed`."""
+def record_candidates(
+    sim: Any, task: str, variant: str, seed: int, planner: PlannerConfig, look: str = "robot"
+) -> Candidates:
+    """Every distinct candidate of an oracle-guided and a noise-guided search from the episode `seed`.
+
+    Neither guide reads the frames, so `look="human"` films the very same candidates in the human
+    stand-in's look (the hand in place of the arm): the robot's search seen as the human data shows it.
+    """
     instruction = get_task(task).instruction
     clips, infos = [], []
     for guide in (OracleReward(), RandomReward()):
         recorder = RecordingReward(guide)
-        sim.reset(seed, domain="robot", variant=variant)
+        sim.reset(seed, domain=look, variant=variant)
         run_episode(sim, recorder, instruction, planner, seed)
         clips += recorder.clips
         infos += recorder.infos
@@ -95,14 +102,23 @@ def record_planner_dataset(
     variant: str = "train",
     seed: int = 20_000,
     progress: bool = True,
+    look: str = "robot",
 ) -> int:
     """Write `per_episode` candidate clips of each of `episodes` episodes per task into the dataset `out`
     (episode seeds `seed`, `seed + 1`, ...: keep them apart from the protocols' and the validation
-    banks'); returns the number of clips written. Finished episodes are skipped on a rerun."""
+    banks'); returns the number of clips written. Finished episodes are skipped on a rerun.
+
+    `look="human"` films the very same clips (same search, same selection) in the human look, each
+    named `<robot clip id>~<variant>~human-look` with `extra.view_of` naming the robot clip: the
+    embodiment pairs of `TrainConfig.embodiment_pair_weight` for the planner's own clips, which the
+    simulator cannot replay from a seed."""
+    from adapt2reward.envs.appearance import DOMAINS
     from adapt2reward.envs.simulator import TaskEnv
 
     if episodes < 1 or per_episode < 2:
         raise ValueError(f"need episodes >= 1 and per_episode >= 2, got {episodes} and {per_episode}")
+    if look not in DOMAINS:
+        raise ValueError(f"unknown look {look!r}; known domains: {', '.join(DOMAINS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     done = (
@@ -117,11 +133,12 @@ def record_planner_dataset(
         if episode in done:
             continue
         sim = TaskEnv(task, "robot", variant, episode_seed)
-        candidates = record_candidates(sim, task, variant, episode_seed, planner)
+        candidates = record_candidates(sim, task, variant, episode_seed, planner, look)
         keep = keep_balanced(candidates, per_episode, np.random.default_rng(episode_seed))
         records = []
         for rank, i in enumerate(keep):
-            clip_id = f"robot-{task}-{variant}-planner-{episode_seed}-{rank:03d}"
+            robot_id = f"robot-{task}-{variant}-planner-{episode_seed}-{rank:03d}"
+            clip_id = robot_id if look == "robot" else second_view_id(robot_id, variant, look)
             rel = f"clips/robot/{task}/{clip_id}.npz"
             save_clip(out / rel, candidates.clips[i])
             success = bool(candidates.labels["final_success"][i])
@@ -140,7 +157,8 @@ def record_planner_dataset(
                     height=int(candidates.clips.shape[2]),
                     width=int(candidates.clips.shape[3]),
                     behaviour="planner",
-                    extra={"episode": episode, "max_reward": float(candidates.labels["max_reward"][i])},
+                    extra={"episode": episode, "max_reward": float(candidates.labels["max_reward"][i])}
+                    | ({} if look == "robot" else {VIEW_OF: robot_id, LOOK: look}),
                 )
             )
         append_records(out, records)  # the episode's clips are on disk first: a crash loses no record
