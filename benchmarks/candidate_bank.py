@@ -177,12 +177,49 @@ def twins(bank: Path, twin: Path, specs: list[str], out: Path, per_task: int = 1
     return results
 
 
-def table(results: list[Path], groups: list[str]) -> str:
-    """A markdown table: per group of models (`LABEL=name1,name2,...`, training seeds of one
-    configuration), the mean ± sd over its models of the mean episode AUC and dense Spearman."""
+def _models(results: list[Path]) -> dict[str, Any]:
     models: dict[str, Any] = {}
     for path in results:
         models |= json.loads(path.read_text())["models"]
+    return models
+
+
+def _group_auc(models: dict[str, Any], group: str) -> tuple[str, list[float]]:
+    """(label, each model's mean episode AUC) of a group `LABEL=name1,name2,...`."""
+    label, names = group.split("=", 1)
+    return label, [models[n]["mean_episode_auc"] for n in names.split(",")]
+
+
+def compare(robot: list[Path], human: list[Path], groups: list[str], out: Path) -> None:
+    """Bars of each group's candidate AUC on a bank and on its twin filmed in the human look (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.38
+    looks = (("robot look", robot), ("human look", human))
+    for offset, (name, paths) in zip((-width / 2, width / 2), looks, strict=True):
+        models = _models(paths)
+        rows = [_group_auc(models, g) for g in groups]
+        means, sds = [np.mean(v) for _, v in rows], [np.std(v) for _, v in rows]
+        ax.bar(np.arange(len(rows)) + offset, means, width, yerr=sds, capsize=3, label=name)
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(np.arange(len(groups)), [g.split("=", 1)[0] for g in groups], rotation=15, ha="right")
+    ax.set_ylabel("candidate AUC (within episode)")
+    ax.set_ylim(0.4, 1.0)
+    ax.set_title("The same planner candidates of the new tasks, filmed in two looks")
+    ax.legend()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+
+
+def table(results: list[Path], groups: list[str]) -> str:
+    """A markdown table: per group of models (`LABEL=name1,name2,...`, training seeds of one
+    configuration), the mean ± sd over its models of the mean episode AUC and dense Spearman."""
+    models = _models(results)
     tasks = sorted(next(iter(models.values()))["tasks"])
     lines = [
         "| configuration | seeds | candidate AUC (mean of episodes) | "
@@ -226,6 +263,13 @@ def main() -> None:
     w.add_argument("--twin", type=Path, required=True, help="the same candidates in the other look")
     w.add_argument("--out", type=Path, required=True)
     w.add_argument("--model", action="append", required=True)
+    c = sub.add_parser("compare")
+    c.add_argument(
+        "--robot", type=Path, nargs="+", required=True, help="score results on the robot-look bank"
+    )
+    c.add_argument("--human", type=Path, nargs="+", required=True, help="the same on its human-look twin")
+    c.add_argument("--group", action="append", required=True, help="LABEL=model,model,...")
+    c.add_argument("--out", type=Path, required=True)
     t = sub.add_parser("table")
     t.add_argument("results", nargs="+", type=Path)
     t.add_argument("--group", action="append", required=True, help="LABEL=model,model,...")
@@ -234,6 +278,8 @@ def main() -> None:
         build(args.out, args.tasks.split(","), args.episodes, args.variants.split(","), args.look)
     elif args.command == "score":
         score(args.bank, args.model, args.out)
+    elif args.command == "compare":
+        compare(args.robot, args.human, args.group, args.out)
     elif args.command == "twins":
         twins(args.bank, args.twin, args.model, args.out)
     else:
