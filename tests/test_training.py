@@ -311,12 +311,15 @@ def test_human_failures_teach_success_on_a_task_the_robot_never_did(data, stage1
     from synthetic import make_dataset
 
     from adapt2reward.data.run_data import load_human_items
+    from adapt2reward.training.config import PretrainConfig
+    from adapt2reward.training.pretrain import human_clips
 
     failures = make_dataset(
         tmp_path / "human-failures", robot_tasks=(), human_per_task=0, human_failures_per_task=12, seed=3
     )
     human = (str(data), str(failures))
     assert all(r.success for _, r in load_human_items(human))  # an unfinished attempt is no demonstration
+    assert all(r.success for r in human_clips(PretrainConfig(data=human), progress=False).records)
     out = tmp_path / "run"
     train(_train_config(data, stage1, out, human=human, human_failure_weight=1.0), progress=False)
     rows = _losses(out / "losses.csv")

@@ -33,13 +33,14 @@ from adapt2reward.training.seeding import seed_everything
 
 
 def human_clips(config: PretrainConfig, progress: bool = True) -> ClipDataset:
-    """The human video-text pairs: human-domain clips of `data` folders and/or an SS-V2 split (its
-    chosen classes imported once into a cache folder, then read as a dataset folder)."""
+    """The human video-text pairs: human-domain successes of `data` folders and/or an SS-V2 split (its
+    chosen classes imported once into a cache folder, then read as a dataset folder). A failed attempt
+    does not show its text, so it is no pair."""
     folders = list(config.data)
     if config.ssv2_labels and config.ssv2_videos:
         spec = SSV2Spec(config.ssv2_labels, config.ssv2_videos, config.ssv2_classes)
         folders.append(str(ssv2_folder(spec, progress=progress)))
-    dataset = ClipDataset(folders, domain="human")
+    dataset = ClipDataset(folders, domain="human", success=True)
     if len(dataset) == 0:
         raise ValueError(f"no human-domain clips found in {list(config.data)}")
     if len(dataset.tasks()) < 2:
