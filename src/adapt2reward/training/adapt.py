@@ -2,7 +2,9 @@
 
 Readable top to bottom: data, model, objective, resume, re-clustering of the failure modes at every
 epoch end, and the step (one batch of B_h human, B_r robot success and B_f robot failure clips) inside
-the loop every training run shares (`training.loop`: resume, log, checkpoints, stop).
+the loop every training run shares (`training.loop`: resume, log, checkpoints, stop). The terms beyond
+the paper (`TrainConfig`: keep, human failures, embodiment pairs, order) follow the paper's objective in
+the step, each only when its weight is set.
 """
 
 from __future__ import annotations
