@@ -103,13 +103,12 @@ def film_second_views(
     """Film the first `per_task` (0: all) clips of `domain` per task of `source` (human: successes;
     robot: both outcomes) again in `variant`, in `look`'s look when given (another domain's), into
     `out_dir`; returns counts of made, skipped and mismatched clips."""
-    from adapt2reward.envs.appearance import DOMAINS
+    from adapt2reward.envs.appearance import check_domain
     from adapt2reward.envs.variants import get_variant
 
     get_variant(variant)
-    for name, value in (("domain", domain), ("look", look or domain)):
-        if value not in DOMAINS:
-            raise ValueError(f"unknown {name} {value!r}; known domains: {', '.join(DOMAINS)}")
+    check_domain(domain)
+    check_domain(look or domain, "look")
     source, out_dir = Path(source), Path(out_dir)
     sources = _sources(source, per_task, domain)  # a bad source fails before anything is written
     spec = {"source": str(source), "variant": variant, "per_task": per_task}

@@ -141,13 +141,18 @@ def _distractors(n: int, avoid: np.ndarray, rng: np.random.Generator) -> tuple[D
     return tuple(placed)
 
 
+def check_domain(value: str, name: str = "domain") -> None:
+    """Raise a ValueError naming `name` unless `value` is one of `DOMAINS` (a domain, or a look)."""
+    if value not in DOMAINS:
+        raise ValueError(f"unknown {name} {value!r}; known domains: {', '.join(DOMAINS)}")
+
+
 def make_look(domain: str, variant: VariantConfig, seed: int, avoid: np.ndarray) -> Look:
     """The look of a clip, drawn deterministically from (domain, variant, seed).
 
     `avoid` holds (k, 3) points (task objects, goal, hand start) that distractors keep clear of.
     """
-    if domain not in DOMAINS:
-        raise ValueError(f"unknown domain {domain!r}; known domains: {', '.join(DOMAINS)}")
+    check_domain(domain)
     rng = np.random.default_rng([seed, DOMAINS.index(domain), *variant.name.encode()])
     camera = _camera(domain, variant, rng)
     hand = table = floor = None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adapt2reward.envs.appearance import DOMAINS
+from adapt2reward.envs.appearance import check_domain
 from adapt2reward.envs.behaviours import (
     NEAR_SUCCESS_MODES,
     Behaviour,
@@ -58,10 +58,9 @@ class ClipSpec:
     def __post_init__(self) -> None:
         sim_task(self.task)
         get_variant(self.variant)
-        for name in ("domain", "look"):
-            value = getattr(self, name)
-            if value not in DOMAINS and (name == "domain" or value is not None):
-                raise ValueError(f"unknown {name} {value!r}; known domains: {', '.join(DOMAINS)}")
+        check_domain(self.domain)
+        if self.look is not None:
+            check_domain(self.look, "look")
         if self.behaviour not in BEHAVIOURS:
             known = ", ".join(BEHAVIOURS)
             raise ValueError(f"unknown behaviour {self.behaviour!r}; known behaviours: {known}")

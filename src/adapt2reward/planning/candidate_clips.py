@@ -112,13 +112,12 @@ def record_planner_dataset(
     named `<robot clip id>~<variant>~human-look` with `extra.view_of` naming the robot clip: the
     embodiment pairs of `TrainConfig.embodiment_pair_weight` for the planner's own clips, which the
     simulator cannot replay from a seed."""
-    from adapt2reward.envs.appearance import DOMAINS
+    from adapt2reward.envs.appearance import check_domain
     from adapt2reward.envs.simulator import TaskEnv
 
     if episodes < 1 or per_episode < 2:
         raise ValueError(f"need episodes >= 1 and per_episode >= 2, got {episodes} and {per_episode}")
-    if look not in DOMAINS:
-        raise ValueError(f"unknown look {look!r}; known domains: {', '.join(DOMAINS)}")
+    check_domain(look, "look")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     done = (

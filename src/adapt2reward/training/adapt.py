@@ -62,7 +62,7 @@ def train(
         batch_human=config.batch_human,
         batch_success=config.batch_success,
         batch_failure=config.batch_failure,
-        batch_human_failure=config.batch_human_failure if config.human_failure_weight > 0 else 0,
+        batch_human_failure=config.human_failures_per_batch,
     )
     progress = progress and dp.is_main
 
@@ -124,7 +124,7 @@ def train(
         config.batch_failure if failure_items else 0,
         seed=config.seed,
         human_failure=human_failures.records,
-        batch_human_failure=config.batch_human_failure if config.human_failure_weight > 0 else 0,
+        batch_human_failure=config.human_failures_per_batch,
     )
     run_config = {"stage": "adapt", "train": config.to_dict(), "tasks": tasks}
 

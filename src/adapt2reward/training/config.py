@@ -193,6 +193,11 @@ class TrainConfig(JsonConfig):
         )
 
     @property
+    def human_failures_per_batch(self) -> int:
+        """Human failures drawn per batch: `batch_human_failure` when their term is on, else none."""
+        return self.batch_human_failure if self.human_failure_weight > 0 else 0
+
+    @property
     def uses_failures(self) -> bool:
         return self.ablation != "no-failure" and self.batch_failure > 0
 
