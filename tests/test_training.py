@@ -347,3 +347,53 @@ def test_embodiment_pair_term_lowers_its_loss_and_needs_copies(data, stage1, tmp
         train(replace(none, embodiment_pair_weight=1.0), progress=False)
     with pytest.raises(ValueError, match="embodiment_pair_weight"):
         _train_config(data, stage1, tmp_path, embodiment_pair_weight=1.0)
+
+
+def test_look_translator_reads_held_out_robot_clips_as_their_copies(data, stage1, stage2, tmp_path):
+    from adapt2reward.data import load_clip, read_manifest
+    from adapt2reward.data.transforms import to_video_tensor
+    from adapt2reward.training.look_translation import translate_checkpoint
+
+    source = stage2[0]
+    copies = _mirrored_views(data, tmp_path / "copies", domain="robot")  # stands in for the human look
+    out = tmp_path / "translated"
+    result = CliRunner().invoke(
+        app,
+        ["translate-look", "--checkpoint", str(source), "--pairs", str(copies), "--out", str(out)]
+        + ["--ridge", "10", "--strength", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    fitted = json.loads(result.stdout)["look_translator"]
+    trained = {r.id for r in read_manifest(data) if r.domain == "robot"} - _heldout_ids(source)
+    assert 0 < fitted["clips"] <= len(trained)  # only the run's own robot training clips are fitted on
+
+    model = RewardModel.load(out, runtime="torch").model
+    copy_of = {r.extra["view_of"]: r for r in read_manifest(copies)}
+    heldout = [r for r in read_manifest(data) if r.id in _heldout_ids(source)]
+
+    def features(root, records):
+        clips = torch.cat([to_video_tensor(load_clip(root, r)[None], 8, 64) for r in records])
+        with torch.no_grad():
+            return model.encode_frames(clips)
+
+    own, theirs = features(data, heldout), features(copies, [copy_of[r.id] for r in heldout])
+    with torch.no_grad():
+        read = model.video.read_as_human(own)
+    assert (read - theirs).pow(2).mean() < 0.5 * (own - theirs).pow(2).mean()
+
+    with pytest.raises(CheckpointError, match="already reads video through a look translator"):
+        translate_checkpoint(out, [str(copies)], tmp_path / "twice")
+    with pytest.raises(CheckpointError, match="not a stage-2 checkpoint"):
+        translate_checkpoint(stage1, [str(copies)], tmp_path / "stage1")
+    with pytest.raises(ValueError, match="hold no copy of a robot training clip"):
+        translate_checkpoint(source, [str(_mirrored_views(data, tmp_path / "human"))], tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+
+
+def _heldout_ids(checkpoint):
+    from adapt2reward.training.adapt import robot_training_items
+
+    config = TrainConfig.from_dict(json.loads((checkpoint / "config.json").read_text())["train"])
+    split, failures = robot_training_items(config)
+    trained = {r.id for _, r in split.success + failures}
+    return {r.id for r in split.records if r.id not in trained}

@@ -622,6 +622,24 @@ def train(
     typer.echo(json.dumps({"checkpoint": cfg.out, "heldout": metrics}, indent=2))
 
 
+@command("translate-look")
+def translate_look(
+    checkpoint: Annotated[Path, typer.Option(help="Stage-2 checkpoint folder (`a2r train`).")],
+    pairs: Annotated[
+        list[Path], typer.Option(help="Folder of its robot clips filmed in the human look (repeatable).")
+    ],
+    out: Annotated[Path, typer.Option(help="Checkpoint folder to write, with the translator.")],
+    ridge: Annotated[float, typer.Option(help="Ridge λ of the fit.", min=0.0)] = 100.0,
+    strength: Annotated[float, typer.Option(help="How far features move to the human look, (0, 1].")] = 0.7,
+) -> None:
+    """Read robot video partly as the human stand-in's: fit a per-frame look translator on the
+    checkpoint's robot training clips and their human-look copies, and write the checkpoint with it."""
+    from adapt2reward.training.look_translation import translate_checkpoint
+
+    record = translate_checkpoint(checkpoint, [str(p) for p in pairs], out, ridge, strength)
+    typer.echo(json.dumps({"checkpoint": str(out), "look_translator": record}))
+
+
 @command()
 def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],

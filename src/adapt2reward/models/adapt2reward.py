@@ -13,6 +13,7 @@ from adapt2reward.models.config import BackboneConfig, ModelConfig
 from adapt2reward.models.failure_prompts import FailurePrompts
 from adapt2reward.models.frame_encoders import EfficientNetFrameEncoder, SmallCNNFrameEncoder
 from adapt2reward.models.freezing import FrozenEvalMixin
+from adapt2reward.models.look_translator import LookTranslator
 from adapt2reward.models.temporal import MeanPool, TemporalTransformer
 from adapt2reward.models.text_encoder import MiniLMTextEncoder, Tokens
 from adapt2reward.models.video_encoder import VideoEncoder
@@ -95,6 +96,8 @@ class Adapt2RewardModel(FrozenEvalMixin):
             )
         self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / bb.init_temperature)))
         self.success_head = SuccessHead(config.success_init_scale, config.success_init_bias)
+        if config.look_translator:
+            self.video.look_translator = LookTranslator(self.video.feature_dim)
         self.train()
 
     def _prompt_init(self) -> Tensor:
@@ -122,7 +125,8 @@ class Adapt2RewardModel(FrozenEvalMixin):
         return self.video.encode_frames(frames.to(self.device))
 
     def encode_video_from_frame_features(self, feats: Tensor) -> Tensor:
-        """(B, T, F) cached per-frame features -> (B, D); equals `encode_video` on the same frames."""
+        """(B, T, F) cached per-frame features -> (B, D); equals `encode_video` on the same frames (with a
+        look translator: on features already read by `self.video.read_as_human`)."""
         return F.normalize(self.video.forward_from_frame_features(feats.to(self.device)), dim=-1)
 
     # Text ----------------------------------------------------------------------------------------------

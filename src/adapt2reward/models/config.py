@@ -143,13 +143,19 @@ class ModelConfig(JsonConfig):
     """Everything needed to rebuild an `Adapt2RewardModel`.
 
     success_init_scale, success_init_bias: initial a, b of the success head p = sigmoid(a * cos + b).
+    look_translator: the video tower reads every video through a look translator fitted after stage 2
+        (`models.look_translator`, `a2r translate-look`; a switch of issue #9); needs a frozen frame encoder.
     """
 
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     prompts: PromptConfig = field(default_factory=PromptConfig)
     success_init_scale: float = 10.0
     success_init_bias: float = -5.0
+    look_translator: bool = False
 
     def __post_init__(self) -> None:
         nested_from_dicts(self)
         check(self.success_init_scale > 0, self, "success_init_scale", "must be positive")
+        frozen = self.backbone.frame_trainable_blocks == 0 and self.backbone.kind != "minilm-smallcnn"
+        why = "needs a frozen frame encoder (frame_trainable_blocks=0, not the small CNN)"
+        check(frozen or not self.look_translator, self, "look_translator", why)

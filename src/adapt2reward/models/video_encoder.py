@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from adapt2reward.models.freezing import FrozenEvalMixin
 from adapt2reward.models.inference_runtime import accelerate
+from adapt2reward.models.look_translator import LookTranslator
 
 
 class VideoEncoder(FrozenEvalMixin):
@@ -14,7 +15,10 @@ class VideoEncoder(FrozenEvalMixin):
 
     When the frame encoder is fully frozen (`frame_encoder_frozen`), a training loop may compute
     `encode_frames` once per clip, cache the (T, F) features and train with `forward_from_frame_features`;
-    `forward(frames)` equals `forward_from_frame_features(encode_frames(frames))`.
+    `forward(frames)` equals `forward_from_frame_features(read_as_human(encode_frames(frames)))`.
+
+    `look_translator` (None unless the model has one, see `models.look_translator`): every video the tower
+    is given as frames is read as robot video and its frame features moved towards the human look.
     """
 
     def __init__(
@@ -25,6 +29,7 @@ class VideoEncoder(FrozenEvalMixin):
         self.temporal = temporal
         self.image_size = image_size
         self.max_frames = max_frames
+        self.look_translator: LookTranslator | None = None
 
     @property
     def feature_dim(self) -> int:
@@ -60,6 +65,11 @@ class VideoEncoder(FrozenEvalMixin):
         pixels = frames.flatten(0, 1).float()
         return self.frame_encoder(pixels).view(b, t, -1)
 
+    def read_as_human(self, feats: Tensor) -> Tensor:
+        """Per-frame features (..., F) of robot video as the look translator maps them (as they are
+        without one)."""
+        return feats if self.look_translator is None else self.look_translator(feats)
+
     def forward_from_frame_features(self, feats: Tensor) -> Tensor:
         """Per-frame features (B, T, F) -> clip features (B, D), not normalised."""
         t_ok = feats.dim() == 3 and 0 < feats.shape[1] <= self.max_frames
@@ -71,4 +81,4 @@ class VideoEncoder(FrozenEvalMixin):
         return self.temporal(feats)
 
     def forward(self, frames: Tensor) -> Tensor:
-        return self.forward_from_frame_features(self.encode_frames(frames))
+        return self.forward_from_frame_features(self.read_as_human(self.encode_frames(frames)))

@@ -120,15 +120,17 @@ class CachedVideoEncoder:
         its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops them."""
         if self._compiled is None:
             video = self.model.video
+            frames = accelerate(video.frame_encoder, self.runtime, snapshot=True)
             self._compiled = (
-                accelerate(video.frame_encoder, self.runtime, snapshot=True),
+                frames if video.look_translator is None else _then(frames, video.read_as_human),
                 accelerate(video.temporal, self.runtime, snapshot=True),
             )
         return self._compiled
 
     @property
     def frame_encoder(self) -> Callable[[Tensor], Tensor]:
-        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime`."""
+        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime` (and read as
+        human by the model's look translator, when it has one)."""
         return self._modules()[0]
 
     @torch.no_grad()
@@ -187,6 +189,13 @@ class CachedVideoEncoder:
                 known[d] = feature
                 self.frames.put(d, feature)
         return torch.stack([known[d] for d in digests])
+
+
+Fn = Callable[[Tensor], Tensor]
+
+
+def _then(first: Fn, second: Fn) -> Fn:
+    return lambda x: second(first(x))
 
 
 class CachedTextEncoder:

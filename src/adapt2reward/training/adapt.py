@@ -18,7 +18,13 @@ import torch.nn.functional as F
 from adapt2reward.data.batching import StageTwoSampler
 from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.dataset import ClipDataset
-from adapt2reward.data.run_data import load_human_failures, load_human_items, load_robot_split
+from adapt2reward.data.run_data import (
+    Items,
+    RobotSplit,
+    load_human_failures,
+    load_human_items,
+    load_robot_split,
+)
 from adapt2reward.data.second_view import VIEW_OF, copies_of
 from adapt2reward.data.task_texts import canonical_instructions, task_text_columns
 from adapt2reward.data.transforms import frame_indices
@@ -39,6 +45,17 @@ from adapt2reward.training.seeding import seed_everything
 def failure_source(record) -> str:
     """Failures of plain expert attempts count as near-success: the expert nearly did it."""
     return record.failure_source or "near_success"
+
+
+def robot_training_items(config: TrainConfig) -> tuple[RobotSplit, Items]:
+    """The run's robot split and the failure clips it trains on (of its failure sources; none when the
+    ablation uses no failures)."""
+    split = load_robot_split(
+        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.split_seed
+    )
+    if not config.uses_failures:
+        return split, []
+    return split, [it for it in split.failure if failure_source(it[1]) in config.failure_sources]
 
 
 def train(
@@ -67,13 +84,8 @@ def train(
     progress = progress and dp.is_main
 
     # Data ---------------------------------------------------------------------------------------------
-    split = load_robot_split(
-        config.robot, config.tasks, config.robot_variants, config.heldout_fraction, config.split_seed
-    )
+    split, failure_items = robot_training_items(config)
     tasks, success_items = split.tasks, split.success
-    failure_items = [it for it in split.failure if failure_source(it[1]) in config.failure_sources]
-    if not config.uses_failures:
-        failure_items = []
     human, human_failures = ClipDataset([]), ClipDataset([])
     if config.human:
         human.items = load_human_items(config.human, config.human_tasks)

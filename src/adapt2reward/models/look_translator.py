@@ -1,0 +1,53 @@
+"""Look translator: a robot video's per-frame features -> the features of the same frames in the human look.
+
+The adapted model ranks the planner's candidates of a new task well when they are filmed in the human look
+and near chance when the very same candidates are filmed in the robot look (docs/evaluation.md, "Levers 9
+and 10"). The translator lets the temporal model read robot video partly as a human stand-in's:
+
+    T(f) = (f - μ_robot) W + μ_human,   W = (X^T X + λ I)^{-1} X^T Y      (ridge regression)
+    f' = (1 - α) f + α T(f)                                              (strength α in (0, 1])
+
+fitted on frame-aligned pairs: robot training clips and their copies filmed in the human look from the
+same simulator states (`a2r second-view --domain robot --look human`, `a2r record-planner --look human`),
+X and Y their centred frame features. Held as one affine map f' = f A + b; fitted once, never trained by
+gradients, and only valid for the frozen frame encoder whose features it was fitted on.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class LookTranslator(nn.Module):
+    """An affine map of per-frame features (..., F) -> (..., F), held in buffers (saved, not trained)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.register_buffer("weight", torch.eye(dim))
+        self.register_buffer("bias", torch.zeros(dim))
+
+    @torch.no_grad()
+    def fit(self, robot: Tensor, human: Tensor, ridge: float, strength: float = 1.0) -> LookTranslator:
+        """Fit on paired frame features (N, F) of the same frames in the two looks; returns self."""
+        dim = self.weight.shape[0]
+        if robot.shape != human.shape or robot.dim() != 2 or robot.shape[1] != dim:
+            raise ValueError(
+                f"paired frame features must both have shape (N, {dim}), "
+                f"got {tuple(robot.shape)} and {tuple(human.shape)}"
+            )
+        if ridge <= 0:
+            raise ValueError(f"ridge must be positive, got {ridge}")
+        if not 0 < strength <= 1:
+            raise ValueError(f"strength must lie in (0, 1], got {strength}")
+        x, y = robot.double(), human.double()
+        mean_in, mean_out = x.mean(0), y.mean(0)
+        x, y = x - mean_in, y - mean_out
+        eye = torch.eye(dim, dtype=torch.double)
+        w = torch.linalg.solve(x.T @ x + ridge * eye, x.T @ y)
+        self.weight.copy_(((1 - strength) * eye + strength * w).float())
+        self.bias.copy_((strength * (mean_out - mean_in @ w)).float())
+        return self
+
+    def forward(self, features: Tensor) -> Tensor:
+        return features @ self.weight + self.bias

@@ -1,0 +1,72 @@
+"""Give a stage-2 checkpoint a look translator (issue #9, lever 11; `a2r translate-look`).
+
+The translator (`models.look_translator`) is fitted on the frame features of the checkpoint's own robot
+training clips (its split, its failure sources) and of their copies filmed in the human look, found in
+`pairs` by `extra.view_of`. Nothing else of the model changes; the new checkpoint scores every video
+through the translator. No clip outside the run's robot training data enters the fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from adapt2reward.data.clip_bank import ClipBank
+from adapt2reward.data.second_view import VIEW_OF, copies_of
+from adapt2reward.models import Adapt2RewardModel, ModelConfig
+from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config, save_model
+from adapt2reward.training.adapt import robot_training_items
+from adapt2reward.training.config import TrainConfig
+
+
+def translate_checkpoint(
+    checkpoint: str | Path,
+    pairs: list[str],
+    out: str | Path,
+    ridge: float = 100.0,
+    strength: float = 0.7,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Fit a look translator for `checkpoint` and write the checkpoint with it to `out`; returns what
+    the new config records under "look_translator"."""
+    config = read_config(checkpoint)
+    if config.get("stage") != "adapt" or "model" not in config:
+        raise CheckpointError(f"{checkpoint} is not a stage-2 checkpoint (`a2r train`)")
+    model_config = ModelConfig.from_dict(config["model"])
+    if model_config.look_translator:
+        raise CheckpointError(f"{checkpoint} already reads video through a look translator")
+    model_config = dataclasses.replace(model_config, look_translator=True)  # validates the frame encoder
+    model = Adapt2RewardModel(model_config).eval()
+    translator = model.video.look_translator
+    model.video.look_translator = None  # the source checkpoint has no translator tensors
+    load_model_weights(checkpoint, model)
+    model.video.look_translator = translator
+
+    split, failure_items = robot_training_items(TrainConfig.from_dict(config["train"]))
+    robot_items = split.success + failure_items
+    copies = copies_of(pairs, {record.id for _, record in robot_items})
+    if not copies:
+        raise ValueError(
+            f"pairs {list(pairs)} hold no copy of a robot training clip of {checkpoint}: make them with "
+            "`a2r second-view --domain robot --look human` or `a2r record-planner --look human`"
+        )
+    copy_bank = ClipBank.load(copies, model.video, "human-look copy", progress)
+    copied = {record.extra[VIEW_OF] for _, record in copies}
+    robot_bank = ClipBank.load(
+        [it for it in robot_items if it[1].id in copied], model.video, "robot training", progress
+    )
+    order = {record.extra[VIEW_OF]: i for i, record in enumerate(copy_bank.records)}
+    human = copy_bank.frame_features[[order[record.id] for record in robot_bank.records]]
+    translator.fit(robot_bank.frame_features.flatten(0, 1), human.flatten(0, 1), ridge, strength)
+
+    record = {
+        "from": str(checkpoint),
+        "pairs": [str(p) for p in pairs],
+        "ridge": ridge,
+        "strength": strength,
+        "clips": len(robot_bank),
+        "frames": int(robot_bank.frame_features.shape[0] * robot_bank.frame_features.shape[1]),
+    }
+    save_model(out, model, {**config, "model": model_config.to_dict(), "look_translator": record})
+    return record

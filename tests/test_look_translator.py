@@ -1,0 +1,63 @@
+import pytest
+import torch
+
+from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
+from adapt2reward.models.look_translator import LookTranslator
+from adapt2reward.reward.feature_cache import CachedVideoEncoder
+
+torch.set_num_threads(2)
+
+
+def test_fit_recovers_an_affine_map_on_held_out_frames():
+    gen = torch.Generator().manual_seed(0)
+    robot = torch.randn(600, 16, generator=gen)
+    a, b = torch.randn(16, 16, generator=gen), torch.randn(16, generator=gen)
+    human = robot @ a + b + 0.01 * torch.randn(600, 16, generator=gen)
+    translator = LookTranslator(16).fit(robot[:500], human[:500], ridge=1e-3)
+    error = (translator(robot[500:]) - human[500:]).pow(2).mean()
+    assert error < 1e-3 * human[500:].var()
+    assert torch.allclose(LookTranslator(16)(robot), robot)  # unfitted: the identity
+    half = LookTranslator(16).fit(robot[:500], human[:500], ridge=1e-3, strength=0.5)
+    assert torch.allclose(half(robot), (robot + translator(robot)) / 2, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("robot", "human", "ridge", "match"),
+    [
+        ((10, 16), (9, 16), 1.0, "paired frame features"),
+        ((10, 8), (10, 8), 1.0, r"\(N, 16\)"),
+        ((10, 16), (10, 16), 0.0, "ridge must be positive"),
+        ((10, 16), (10, 16), -1.0, "ridge must be positive"),
+    ],
+)
+def test_fit_rejects_unpaired_features_and_a_bad_ridge(robot, human, ridge, match):
+    with pytest.raises(ValueError, match=match):
+        LookTranslator(16).fit(torch.zeros(robot), torch.zeros(human), ridge)
+
+
+def test_every_video_the_model_scores_goes_through_the_translator():
+    torch.manual_seed(0)
+    model = Adapt2RewardModel(ModelConfig(backbone=BackboneConfig(num_frames=4), look_translator=True)).eval()
+    gen = torch.Generator().manual_seed(1)
+    video = torch.randint(0, 256, (3, 4, 3, 64, 64), dtype=torch.uint8, generator=gen)
+    with torch.no_grad():
+        plain = model.encode_video(video)
+        feats = model.encode_frames(video)
+        model.video.look_translator.fit(feats.flatten(0, 1), feats.flatten(0, 1).flip(0), ridge=1.0)
+        translated = model.encode_video(video)
+        expected = model.encode_video_from_frame_features(model.video.read_as_human(feats))
+    assert not torch.allclose(plain, translated, atol=1e-3)
+    assert torch.allclose(translated, expected, atol=1e-5)
+    cached = CachedVideoEncoder(model, runtime="torch")(video)
+    assert torch.allclose(cached, translated, atol=1e-5)
+
+
+def test_translator_needs_a_frozen_frame_encoder():
+    with pytest.raises(ValueError, match="look_translator"):
+        ModelConfig(backbone=BackboneConfig(frame_trainable_blocks=1), look_translator=True)
+
+
+@pytest.mark.parametrize("strength", [0.0, 1.5])
+def test_fit_rejects_a_strength_outside_0_1(strength):
+    with pytest.raises(ValueError, match=r"strength must lie in \(0, 1\]"):
+        LookTranslator(4).fit(torch.randn(10, 4), torch.randn(10, 4), ridge=1.0, strength=strength)
