@@ -179,7 +179,8 @@ def test_interrupted_protocol_run_resumes(tmp_path):
     # A different planner makes every earlier episode stale.
     episodes.write_text("\n".join(_mark(line) for line in episodes.read_text().splitlines()) + "\n")
     other = Preset("tiny", 2, 0, PlannerConfig(cem=CEMConfig(samples=5, elites=2, iterations=1)))
-    run_protocol(protocol, {}, tmp_path, preset=other, progress=False)
+    with pytest.warns(UserWarning, match="does not name, and they are dropped from it: unnamed;"):
+        run_protocol(protocol, {}, tmp_path, preset=other, progress=False)
     rerun = [json.loads(line) for line in episodes.read_text().splitlines()]
     assert len(rerun) == 4 and all(r["seconds"] != -1.0 for r in rerun)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.resources import files
@@ -181,6 +182,19 @@ def finished_records(
     return list(kept.values())
 
 
+def unnamed_methods(episodes_file: Path, names: list[str]) -> list[str]:
+    """The methods with episodes in `episodes_file` that are not among `names` (a rerun drops them)."""
+    if not episodes_file.is_file():
+        return []
+    found = set()
+    for line in episodes_file.read_text().splitlines():
+        try:
+            found.add(json.loads(line)["method"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return sorted(found - set(names))
+
+
 def _rate(records: list[EpisodeRecord]) -> dict[str, Any]:
     successes = sum(r.success for r in records)
     finals = sum(r.final_success for r in records)
@@ -260,6 +274,13 @@ def run_protocol(
     episodes_file, run_file = out_dir / f"{config.name}.episodes.jsonl", out_dir / f"{config.name}.run.json"
     identity = _run_identity(chosen, all_methods)
     records = finished_records(episodes_file, run_file, identity, jobs)
+    unnamed = unnamed_methods(episodes_file, names)
+    if unnamed:
+        warnings.warn(
+            f"{episodes_file} holds episodes of methods this run does not name, and they are dropped from "
+            f"it: {', '.join(unnamed)}; name every method again to keep them",
+            stacklevel=2,
+        )
     done = {(r.method, r.task, r.variant, r.seed) for r in records}
     todo = [j for j in jobs if (j.method, j.task, j.variant, j.seed) not in done]
     if records and progress:
