@@ -51,13 +51,12 @@ def translate_checkpoint(
             f"pairs {list(pairs)} hold no copy of a robot training clip of {checkpoint}: make them with "
             "`a2r second-view --domain robot --look human` or `a2r record-planner --look human`"
         )
+    copy_of = {record.extra[VIEW_OF]: i for i, (_, record) in enumerate(copies)}  # robot id -> its copy
     copy_bank = ClipBank.load(copies, model.video, "human-look copy", progress)
-    copied = {record.extra[VIEW_OF] for _, record in copies}
     robot_bank = ClipBank.load(
-        [it for it in robot_items if it[1].id in copied], model.video, "robot training", progress
+        [it for it in robot_items if it[1].id in copy_of], model.video, "robot training", progress
     )
-    order = {record.extra[VIEW_OF]: i for i, record in enumerate(copy_bank.records)}
-    human = copy_bank.frame_features[[order[record.id] for record in robot_bank.records]]
+    human = copy_bank.frame_features[[copy_of[record.id] for record in robot_bank.records]]
     translator.fit(robot_bank.frame_features.flatten(0, 1), human.flatten(0, 1), ridge, strength)
 
     record = {
