@@ -190,27 +190,45 @@ def _group_auc(models: dict[str, Any], group: str) -> tuple[str, list[float]]:
     return label, [models[n]["mean_episode_auc"] for n in names.split(",")]
 
 
-def compare(robot: list[Path], human: list[Path], groups: list[str], out: Path) -> None:
-    """Bars of each group's candidate AUC on a bank and on its twin filmed in the human look (PNG)."""
+def compare(
+    robot: list[Path],
+    human: list[Path],
+    groups: list[str],
+    out: Path,
+    translated: list[str] = (),
+) -> None:
+    """Bars of each group's candidate AUC on a bank and on its twin filmed in the human look (PNG);
+    `translated` (`LABEL=model,...` of a group's label, results among `robot`) adds a middle bar: the
+    same robot-look candidates scored through that group's look translator (`a2r translate-look`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.38
-    looks = (("robot look", robot), ("human look", human))
-    for offset, (name, paths) in zip((-width / 2, width / 2), looks, strict=True):
+    labels = [g.split("=", 1)[0] for g in groups]
+    via = dict(g.split("=", 1) for g in translated)
+    unknown = sorted(set(via) - set(labels))
+    if unknown:
+        raise ValueError(f"--translated names no --group label: {unknown}")
+    bars = [("robot look", robot, groups)]
+    if via:
+        read = [f"{label}={models}" for label, models in via.items()]
+        bars.append(("robot look, read through the look translator", robot, read))
+    bars.append(("human look", human, groups))
+    width = 0.8 / len(bars)
+    for i, (name, paths, chosen) in enumerate(bars):
         models = _models(paths)
-        rows = [_group_auc(models, g) for g in groups]
+        rows = [_group_auc(models, g) for g in chosen]
+        x = np.asarray([labels.index(label) for label, _ in rows]) + (i - (len(bars) - 1) / 2) * width
         means, sds = [np.mean(v) for _, v in rows], [np.std(v) for _, v in rows]
-        ax.bar(np.arange(len(rows)) + offset, means, width, yerr=sds, capsize=3, label=name)
+        ax.bar(x, means, width, yerr=sds, capsize=3, label=name)
     ax.axhline(0.5, color="grey", lw=0.8, ls="--")
-    ax.set_xticks(np.arange(len(groups)), [g.split("=", 1)[0] for g in groups], rotation=15, ha="right")
+    ax.set_xticks(np.arange(len(groups)), labels, rotation=15, ha="right")
     ax.set_ylabel("candidate AUC (within episode)")
     ax.set_ylim(0.4, 1.0)
     ax.set_title("The same planner candidates of the new tasks, filmed in two looks")
-    ax.legend()
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
@@ -269,6 +287,9 @@ def main() -> None:
     )
     c.add_argument("--human", type=Path, nargs="+", required=True, help="the same on its human-look twin")
     c.add_argument("--group", action="append", required=True, help="LABEL=model,model,...")
+    c.add_argument(
+        "--translated", action="append", default=[], help="LABEL=model,...: a group via its translator"
+    )
     c.add_argument("--out", type=Path, required=True)
     t = sub.add_parser("table")
     t.add_argument("results", nargs="+", type=Path)
@@ -279,7 +300,7 @@ def main() -> None:
     elif args.command == "score":
         score(args.bank, args.model, args.out)
     elif args.command == "compare":
-        compare(args.robot, args.human, args.group, args.out)
+        compare(args.robot, args.human, args.group, args.out, args.translated)
     elif args.command == "twins":
         twins(args.bank, args.twin, args.model, args.out)
     else:
