@@ -383,6 +383,8 @@ def test_look_translator_reads_held_out_robot_clips_as_their_copies(data, stage1
 
     with pytest.raises(CheckpointError, match="already reads video through a look translator"):
         translate_checkpoint(out, [str(copies)], tmp_path / "twice")
+    with pytest.raises(ValueError, match="is the checkpoint itself"):
+        translate_checkpoint(source, [str(copies)], source)
     with pytest.raises(CheckpointError, match="not a stage-2 checkpoint"):
         translate_checkpoint(stage1, [str(copies)], tmp_path / "stage1")
     with pytest.raises(ValueError, match="hold no copy of a robot training clip"):

@@ -30,6 +30,8 @@ def translate_checkpoint(
 ) -> dict[str, Any]:
     """Fit a look translator for `checkpoint` and write the checkpoint with it to `out`; returns what
     the new config records under "look_translator"."""
+    if Path(out).resolve() == Path(checkpoint).resolve():
+        raise ValueError(f"out {out} is the checkpoint itself: write the translated checkpoint elsewhere")
     config = read_config(checkpoint)
     if config.get("stage") != "adapt" or "model" not in config:
         raise CheckpointError(f"{checkpoint} is not a stage-2 checkpoint (`a2r train`)")
