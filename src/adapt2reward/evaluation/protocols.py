@@ -157,9 +157,26 @@ def finished_records(
     """The episodes of an earlier run into the same folder that this run would repeat exactly.
 
     Nothing is kept when the planner differs; otherwise a method's episodes are kept when its identity is
-    known and unchanged. A torn last line (a run killed while writing) is dropped.
+    known and unchanged. A torn last line (a run killed while writing) is dropped. Episodes of methods
+    this run does not name are dropped with a warning that names them (the file is rewritten without them).
     """
-    if not (episodes_file.is_file() and run_file.is_file()):
+    if not episodes_file.is_file():
+        return []
+    rows = []
+    for line in episodes_file.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    seen = {row["method"] for row in rows if isinstance(row, dict) and "method" in row}
+    unnamed = sorted(seen - set(identity["methods"]))
+    if unnamed:
+        warnings.warn(
+            f"{episodes_file} holds episodes of methods this run does not name, and they are dropped from "
+            f"it: {', '.join(unnamed)}; name every method again to keep them",
+            stacklevel=3,
+        )
+    if not run_file.is_file():
         return []
     before = json.loads(run_file.read_text())
     if before.get("planner") != identity["planner"]:
@@ -171,28 +188,15 @@ def finished_records(
     }
     wanted = {(j.method, j.task, j.variant, j.seed) for j in jobs if j.method in same}
     kept: dict[tuple[str, str, str, int], EpisodeRecord] = {}
-    for line in episodes_file.read_text().splitlines():
+    for row in rows:
         try:
-            record = EpisodeRecord(**json.loads(line))
-        except (json.JSONDecodeError, TypeError):
+            record = EpisodeRecord(**row)
+        except TypeError:
             continue
         key = (record.method, record.task, record.variant, record.seed)
         if key in wanted:
             kept[key] = record
     return list(kept.values())
-
-
-def unnamed_methods(episodes_file: Path, names: list[str]) -> list[str]:
-    """The methods with episodes in `episodes_file` that are not among `names` (a rerun drops them)."""
-    if not episodes_file.is_file():
-        return []
-    found = set()
-    for line in episodes_file.read_text().splitlines():
-        try:
-            found.add(json.loads(line)["method"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue
-    return sorted(found - set(names))
 
 
 def _rate(records: list[EpisodeRecord]) -> dict[str, Any]:
@@ -274,13 +278,6 @@ def run_protocol(
     episodes_file, run_file = out_dir / f"{config.name}.episodes.jsonl", out_dir / f"{config.name}.run.json"
     identity = _run_identity(chosen, all_methods)
     records = finished_records(episodes_file, run_file, identity, jobs)
-    unnamed = unnamed_methods(episodes_file, names)
-    if unnamed:
-        warnings.warn(
-            f"{episodes_file} holds episodes of methods this run does not name, and they are dropped from "
-            f"it: {', '.join(unnamed)}; name every method again to keep them",
-            stacklevel=2,
-        )
     done = {(r.method, r.task, r.variant, r.seed) for r in records}
     todo = [j for j in jobs if (j.method, j.task, j.variant, j.seed) not in done]
     if records and progress:
