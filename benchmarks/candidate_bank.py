@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,7 @@ def compare(
     human: list[Path],
     groups: list[str],
     out: Path,
-    translated: list[str] = (),
+    translated: Sequence[str] = (),
 ) -> None:
     """Bars of each group's candidate AUC on a bank and on its twin filmed in the human look (PNG);
     `translated` (`LABEL=model,...` of a group's label, results among `robot`) adds a middle bar: the
