@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
 from adapt2reward.models.look_translator import LookTranslator
@@ -45,11 +46,47 @@ def test_every_video_the_model_scores_goes_through_the_translator():
         feats = model.encode_frames(video)
         model.video.look_translator.fit(feats.flatten(0, 1), feats.flatten(0, 1).flip(0), ridge=1.0)
         translated = model.encode_video(video)
-        expected = model.encode_video_from_frame_features(model.video.read_as_human(feats))
+        expected = model.encode_video_from_frame_features(feats)
+        by_hand = F.normalize(
+            model.video.forward_from_frame_features(model.video.look_translator(feats)), dim=-1
+        )
     assert not torch.allclose(plain, translated, atol=1e-3)
     assert torch.allclose(translated, expected, atol=1e-5)
+    assert torch.allclose(translated, by_hand, atol=1e-5)
     cached = CachedVideoEncoder(model, runtime="torch")(video)
     assert torch.allclose(cached, translated, atol=1e-5)
+
+
+def test_both_readings_sum_the_raw_and_translated_readings():
+    torch.manual_seed(0)
+    config = ModelConfig(backbone=BackboneConfig(num_frames=4), look_translator=True, look_readings="both")
+    model = Adapt2RewardModel(config).eval()
+    gen = torch.Generator().manual_seed(1)
+    video = torch.randint(0, 256, (3, 4, 3, 64, 64), dtype=torch.uint8, generator=gen)
+    with torch.no_grad():
+        feats = model.encode_frames(video)
+        model.video.look_translator.fit(feats.flatten(0, 1), feats.flatten(0, 1).flip(0), ridge=1.0)
+        both = model.encode_video(video)
+        raw = F.normalize(model.video.forward_from_frame_features(feats), dim=-1)
+        translated = F.normalize(
+            model.video.forward_from_frame_features(model.video.look_translator(feats)), dim=-1
+        )
+    assert torch.allclose(both, F.normalize(raw + translated, dim=-1), atol=1e-5)
+    assert not torch.allclose(both, raw, atol=1e-3) and not torch.allclose(both, translated, atol=1e-3)
+    assert torch.allclose(CachedVideoEncoder(model, runtime="torch")(video), both, atol=1e-5)
+    assert torch.allclose(model.encode_video_from_frame_features(feats), both, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"look_readings": "both"}, "'both' needs look_translator"),
+        ({"look_readings": "raw"}, "must be one of"),
+    ],
+)
+def test_look_readings_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ModelConfig(**kwargs)
 
 
 def test_translator_needs_a_frozen_frame_encoder():

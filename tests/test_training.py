@@ -378,9 +378,21 @@ def test_look_translator_reads_held_out_robot_clips_as_their_copies(data, stage1
 
     own, theirs = features(data, heldout), features(copies, [copy_of[r.id] for r in heldout])
     with torch.no_grad():
-        read = model.video.read_as_human(own)
+        read = model.video.look_translator(own)
     assert (read - theirs).pow(2).mean() < 0.5 * (own - theirs).pow(2).mean()
 
+    both = tmp_path / "both"
+    result = CliRunner().invoke(
+        app,
+        ["translate-look", "--checkpoint", str(source), "--pairs", str(copies), "--out", str(both)]
+        + ["--both-readings"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["look_translator"]["readings"] == "both"
+    assert RewardModel.load(both, runtime="torch").model.video.look_translator.both_readings
+
+    with pytest.raises(ValueError, match=r"strength must lie in \(0, 1\]"):  # before any clip loads
+        translate_checkpoint(source, [str(tmp_path / "no-such-pairs")], tmp_path / "bad", strength=1.5)
     with pytest.raises(CheckpointError, match="already reads video through a look translator"):
         translate_checkpoint(out, [str(copies)], tmp_path / "twice")
     with pytest.raises(ValueError, match="is the checkpoint itself"):

@@ -631,12 +631,15 @@ def translate_look(
     out: Annotated[Path, typer.Option(help="Checkpoint folder to write, with the translator.")],
     ridge: Annotated[float, typer.Option(help="Ridge λ of the fit.", min=0.0)] = 100.0,
     strength: Annotated[float, typer.Option(help="How far features move to the human look, (0, 1].")] = 0.7,
+    both_readings: Annotated[
+        bool, typer.Option(help="Score the sum of the raw and translated readings (lever 12).")
+    ] = False,
 ) -> None:
     """Read robot video partly as the human stand-in's: fit a per-frame look translator on the
     checkpoint's robot training clips and their human-look copies, and write the checkpoint with it."""
     from adapt2reward.training.look_translation import translate_checkpoint
 
-    record = translate_checkpoint(checkpoint, [str(p) for p in pairs], out, ridge, strength)
+    record = translate_checkpoint(checkpoint, [str(p) for p in pairs], out, ridge, strength, both_readings)
     typer.echo(json.dumps({"checkpoint": str(out), "look_translator": record}))
 
 

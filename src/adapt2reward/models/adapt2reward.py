@@ -97,7 +97,8 @@ class Adapt2RewardModel(FrozenEvalMixin):
         self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / bb.init_temperature)))
         self.success_head = SuccessHead(config.success_init_scale, config.success_init_bias)
         if config.look_translator:
-            self.video.look_translator = LookTranslator(self.video.feature_dim)
+            both = config.look_readings == "both"
+            self.video.look_translator = LookTranslator(self.video.feature_dim, both_readings=both)
         self.train()
 
     def _prompt_init(self) -> Tensor:
@@ -125,9 +126,8 @@ class Adapt2RewardModel(FrozenEvalMixin):
         return self.video.encode_frames(frames.to(self.device))
 
     def encode_video_from_frame_features(self, feats: Tensor) -> Tensor:
-        """(B, T, F) cached per-frame features -> (B, D); equals `encode_video` on the same frames (with a
-        look translator: on features already read by `self.video.read_as_human`)."""
-        return F.normalize(self.video.forward_from_frame_features(feats.to(self.device)), dim=-1)
+        """(B, T, F) cached per-frame features -> (B, D); equals `encode_video` on the same frames."""
+        return F.normalize(self.video.read(feats.to(self.device)), dim=-1)
 
     # Text ----------------------------------------------------------------------------------------------
     def tokenize(self, instructions: Sequence[str]) -> Tokens:

@@ -14,6 +14,7 @@ BACKBONE_KINDS = ("minilm-efficientnet", "minilm-smallcnn", "hf-clip")
 TEMPORAL_POOLS = ("cls", "mean")
 TEMPORAL_INPUTS = ("features", "features+change", "change")
 PROMPT_INITS = ("random", "text")
+LOOK_READINGS = ("translated", "both")
 
 MINILM_LAYERS = 6
 EFFICIENTNET_BLOCKS = 16
@@ -145,6 +146,8 @@ class ModelConfig(JsonConfig):
     success_init_scale, success_init_bias: initial a, b of the success head p = sigmoid(a * cos + b).
     look_translator: the video tower reads every video through a look translator fitted after stage 2
         (`models.look_translator`, `a2r translate-look`; a switch of issue #9); needs a frozen frame encoder.
+    look_readings: with a look translator, "translated" reads video through it only (lever 11); "both"
+        sums the normalised raw and translated readings (lever 12).
     """
 
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
@@ -152,6 +155,7 @@ class ModelConfig(JsonConfig):
     success_init_scale: float = 10.0
     success_init_bias: float = -5.0
     look_translator: bool = False
+    look_readings: str = "translated"
 
     def __post_init__(self) -> None:
         nested_from_dicts(self)
@@ -159,3 +163,6 @@ class ModelConfig(JsonConfig):
         frozen = self.backbone.frame_trainable_blocks == 0 and self.backbone.kind != "minilm-smallcnn"
         why = "needs a frozen frame encoder (frame_trainable_blocks=0, not the small CNN)"
         check(frozen or not self.look_translator, self, "look_translator", why)
+        check(self.look_readings in LOOK_READINGS, self, "look_readings", f"must be one of {LOOK_READINGS}")
+        why = "'both' needs look_translator (`a2r translate-look`)"
+        check(self.look_translator or self.look_readings == "translated", self, "look_readings", why)

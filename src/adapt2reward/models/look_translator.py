@@ -11,19 +11,37 @@ fitted on frame-aligned pairs: robot training clips and their copies filmed in t
 same simulator states (`a2r second-view --domain robot --look human`, `a2r record-planner --look human`),
 X and Y their centred frame features. Held as one affine map f' = f A + b; fitted once, never trained by
 gradients, and only valid for the frozen frame encoder whose features it was fitted on.
+
+With `both_readings` (lever 12) a clip is read twice, as it is and translated, and its feature is the sum
+of the two normalised readings, v = n(g(f)) + n(g(f')) for the temporal model g: the score of an
+instruction is then the mean of the two readings' scores (up to the final normalisation). The translated
+reading carries the new tasks (known only in the human look); the raw one keeps the new looks, which the
+map, fitted in the training looks, reads worse.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
+
+
+def check_fit_settings(ridge: float, strength: float) -> None:
+    """Raise ValueError unless ridge > 0 and strength lies in (0, 1]."""
+    if ridge <= 0:
+        raise ValueError(f"ridge must be positive, got {ridge}")
+    if not 0 < strength <= 1:
+        raise ValueError(f"strength must lie in (0, 1], got {strength}")
 
 
 class LookTranslator(nn.Module):
     """An affine map of per-frame features (..., F) -> (..., F), held in buffers (saved, not trained)."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, both_readings: bool = False) -> None:
         super().__init__()
+        self.both_readings = both_readings
         self.register_buffer("weight", torch.eye(dim))
         self.register_buffer("bias", torch.zeros(dim))
 
@@ -36,10 +54,7 @@ class LookTranslator(nn.Module):
                 f"paired frame features must both have shape (N, {dim}), "
                 f"got {tuple(robot.shape)} and {tuple(human.shape)}"
             )
-        if ridge <= 0:
-            raise ValueError(f"ridge must be positive, got {ridge}")
-        if not 0 < strength <= 1:
-            raise ValueError(f"strength must lie in (0, 1], got {strength}")
+        check_fit_settings(ridge, strength)
         x, y = robot.double(), human.double()
         mean_in, mean_out = x.mean(0), y.mean(0)
         x, y = x - mean_in, y - mean_out
@@ -51,3 +66,11 @@ class LookTranslator(nn.Module):
 
     def forward(self, features: Tensor) -> Tensor:
         return features @ self.weight + self.bias
+
+    def read(self, features: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
+        """Clip features (B, D) of robot video's per-frame features (B, T, F) by `temporal`: the translated
+        reading, or with `both_readings` the sum of the normalised raw and translated readings."""
+        translated = temporal(self(features))
+        if not self.both_readings:
+            return translated
+        return F.normalize(temporal(features), dim=-1) + F.normalize(translated, dim=-1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
@@ -15,10 +17,10 @@ class VideoEncoder(FrozenEvalMixin):
 
     When the frame encoder is fully frozen (`frame_encoder_frozen`), a training loop may compute
     `encode_frames` once per clip, cache the (T, F) features and train with `forward_from_frame_features`;
-    `forward(frames)` equals `forward_from_frame_features(read_as_human(encode_frames(frames)))`.
+    `forward(frames)` equals `read(encode_frames(frames))`.
 
     `look_translator` (None unless the model has one, see `models.look_translator`): every video the tower
-    is given as frames is read as robot video and its frame features moved towards the human look.
+    reads is read as robot video and its frame features moved towards the human look (`read`).
     """
 
     def __init__(
@@ -65,11 +67,6 @@ class VideoEncoder(FrozenEvalMixin):
         pixels = frames.flatten(0, 1).float()
         return self.frame_encoder(pixels).view(b, t, -1)
 
-    def read_as_human(self, feats: Tensor) -> Tensor:
-        """Per-frame features (..., F) of robot video as the look translator maps them (as they are
-        without one)."""
-        return feats if self.look_translator is None else self.look_translator(feats)
-
     def forward_from_frame_features(self, feats: Tensor) -> Tensor:
         """Per-frame features (B, T, F) -> clip features (B, D), not normalised."""
         t_ok = feats.dim() == 3 and 0 < feats.shape[1] <= self.max_frames
@@ -80,5 +77,11 @@ class VideoEncoder(FrozenEvalMixin):
             )
         return self.temporal(feats)
 
+    def read(self, feats: Tensor, temporal: Callable[[Tensor], Tensor] | None = None) -> Tensor:
+        """Per-frame features (B, T, F) -> clip features (B, D), not normalised, by `temporal` (default:
+        `forward_from_frame_features`) through the look translator when the tower has one."""
+        temporal = self.forward_from_frame_features if temporal is None else temporal
+        return temporal(feats) if self.look_translator is None else self.look_translator.read(feats, temporal)
+
     def forward(self, frames: Tensor) -> Tensor:
-        return self.forward_from_frame_features(self.read_as_human(self.encode_frames(frames)))
+        return self.read(self.encode_frames(frames))

@@ -18,6 +18,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 import torch
@@ -120,22 +121,22 @@ class CachedVideoEncoder:
         its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops them."""
         if self._compiled is None:
             video = self.model.video
-            frames = accelerate(video.frame_encoder, self.runtime, snapshot=True)
+            temporal = accelerate(video.temporal, self.runtime, snapshot=True)
             self._compiled = (
-                frames if video.look_translator is None else _then(frames, video.read_as_human),
-                accelerate(video.temporal, self.runtime, snapshot=True),
+                accelerate(video.frame_encoder, self.runtime, snapshot=True),
+                temporal if video.look_translator is None else partial(video.read, temporal=temporal),
             )
         return self._compiled
 
     @property
     def frame_encoder(self) -> Callable[[Tensor], Tensor]:
-        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime` (and read as
-        human by the model's look translator, when it has one)."""
+        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime`."""
         return self._modules()[0]
 
     @torch.no_grad()
     def from_frame_features(self, features: Tensor) -> Tensor:
-        """Normalised clip features (B, D) of per-frame features (B, T, F), by the temporal model."""
+        """Normalised clip features (B, D) of per-frame features (B, T, F), by the temporal model (through
+        the model's look translator, when it has one)."""
         return F.normalize(self._modules()[1](features.to(self.model.device)), dim=-1)
 
     @torch.no_grad()
@@ -189,13 +190,6 @@ class CachedVideoEncoder:
                 known[d] = feature
                 self.frames.put(d, feature)
         return torch.stack([known[d] for d in digests])
-
-
-Fn = Callable[[Tensor], Tensor]
-
-
-def _then(first: Fn, second: Fn) -> Fn:
-    return lambda x: second(first(x))
 
 
 class CachedTextEncoder:

@@ -16,6 +16,7 @@ from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.second_view import VIEW_OF, copies_of
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config, save_model
+from adapt2reward.models.look_translator import check_fit_settings
 from adapt2reward.training.adapt import robot_training_items
 from adapt2reward.training.config import TrainConfig
 
@@ -26,10 +27,13 @@ def translate_checkpoint(
     out: str | Path,
     ridge: float = 100.0,
     strength: float = 0.7,
+    both_readings: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Fit a look translator for `checkpoint` and write the checkpoint with it to `out`; returns what
-    the new config records under "look_translator"."""
+    the new config records under "look_translator". `both_readings`: the new checkpoint scores the sum
+    of the raw and translated readings (lever 12), not the translated one alone (lever 11)."""
+    check_fit_settings(ridge, strength)  # before the clips load
     if Path(out).resolve() == Path(checkpoint).resolve():
         raise ValueError(f"out {out} is the checkpoint itself: write the translated checkpoint elsewhere")
     config = read_config(checkpoint)
@@ -38,7 +42,9 @@ def translate_checkpoint(
     model_config = ModelConfig.from_dict(config["model"])
     if model_config.look_translator:
         raise CheckpointError(f"{checkpoint} already reads video through a look translator")
-    model_config = dataclasses.replace(model_config, look_translator=True)  # validates the frame encoder
+    readings = "both" if both_readings else "translated"
+    # validates the frame encoder
+    model_config = dataclasses.replace(model_config, look_translator=True, look_readings=readings)
     model = Adapt2RewardModel(model_config).eval()
     translator = model.video.look_translator
     model.video.look_translator = None  # the source checkpoint has no translator tensors
@@ -66,6 +72,7 @@ def translate_checkpoint(
         "pairs": [str(p) for p in pairs],
         "ridge": ridge,
         "strength": strength,
+        "readings": readings,
         "clips": len(robot_bank),
         "frames": int(robot_bank.frame_features.shape[0] * robot_bank.frame_features.shape[1]),
     }
