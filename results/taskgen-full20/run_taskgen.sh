@@ -10,6 +10,8 @@ T="+ planner-space data + change + human failures + look translator (robot+6 hum
 V="dvd + planner-space data + human failures (robot+6 human)"  # DVD given lever 11's robot and human clips
 T9="+ planner-space data + change + human failures + look translator (robot+9 human)"
 V9="dvd + planner-space data + human failures (robot+9 human)"
+W="+ planner-space data + change + human failures + both readings (robot+6 human)"  # lever 12
+W9="+ planner-space data + change + human failures + both readings (robot+9 human)"
 a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name "$A" \
   --model "$B=checkpoints/adapt2reward-human9" \
   --model "$A [seed 1]=checkpoints/adapt2reward-human6-seed1" --model "$A [seed 2]=checkpoints/adapt2reward-human6-seed2" \
@@ -34,5 +36,11 @@ a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name
   --model "$V9=checkpoints/research/dvd-planner-hfail-h9-s0" \
   --model "$V9 [seed 1]=checkpoints/research/dvd-planner-hfail-h9-s1" \
   --model "$V9 [seed 2]=checkpoints/research/dvd-planner-hfail-h9-s2" \
+  --model "$W=checkpoints/research/planner-change-hfail-both-h6-s0" \
+  --model "$W [seed 1]=checkpoints/research/planner-change-hfail-both-h6-s1" \
+  --model "$W [seed 2]=checkpoints/research/planner-change-hfail-both-h6-s2" \
+  --model "$W9=checkpoints/research/planner-change-hfail-both-h9-s0" \
+  --model "$W9 [seed 1]=checkpoints/research/planner-change-hfail-both-h9-s1" \
+  --model "$W9 [seed 2]=checkpoints/research/planner-change-hfail-both-h9-s2" \
   --out "${OUT:-results/taskgen-full20}" --preset full-20 --workers 2
 a2r report --results "${OUT:-results/taskgen-full20}"

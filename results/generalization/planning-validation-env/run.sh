@@ -12,6 +12,7 @@ H="+ planner-space data + change inputs (robot+6 human)"
 J="+ planner-space data + change + human failures + embodiment pairs (robot+6 human)"
 K="+ planner-space data + change + human failures + embodiment pairs with the planner clips (robot+6 human)"
 L="+ planner-space data + change + human failures + look translator (robot+6 human)"
+M="+ planner-space data + change + human failures + both readings (robot+6 human)"
 runs() { for s in 0 1 2; do
   if [ "$s" = 0 ]; then echo "--model"; echo "$1=checkpoints/research/$2-s0"
   else echo "--model"; echo "$1 [seed $s]=checkpoints/research/$2-s$s"; fi
@@ -20,7 +21,7 @@ args=()
 while IFS= read -r line; do args+=("$line"); done < <(
   runs "$F" planner-h6; runs "$G" planner-anyview-ft-h6; runs "$H" planner-change-h6
   runs "$J" planner-change-pairs-hfail-h6; runs "$K" planner-change-allpairs-hfail-h6
-  runs "$L" planner-change-hfail-xlate-h6)
+  runs "$L" planner-change-hfail-xlate-h6; runs "$M" planner-change-hfail-both-h6)
 a2r eval env-generalization --checkpoint checkpoints/research/paper-main-h6-s0 --name "$P" \
   --model "$P [seed 1]=checkpoints/research/paper-main-h6-s1" --model "$P [seed 2]=checkpoints/research/paper-main-h6-s2" \
   "${args[@]}" --out "${OUT:-results/generalization/planning-validation-env}" --preset validation --episodes 4 --workers 2

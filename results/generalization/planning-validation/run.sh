@@ -11,6 +11,7 @@ I="planner-space data + change + view pairs, fine-tuned (robot+6 human)"
 J="planner-space data + change + human failures + embodiment pairs (robot+6 human)"
 H9="planner-space data + change + human failures (robot+6 human)"
 L="planner-space data + change + human failures + look translator (robot+6 human)"
+M="planner-space data + change + human failures + both readings (robot+6 human)"
 a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name "$P" \
   --model "$P [seed 1]=checkpoints/adapt2reward-human6-seed1" --model "$P [seed 2]=checkpoints/adapt2reward-human6-seed2" \
   --model "$F=checkpoints/research/anyview-ft-h6-s0" --model "$F [seed 1]=checkpoints/research/anyview-ft-h6-s1" --model "$F [seed 2]=checkpoints/research/anyview-ft-h6-s2" \
@@ -20,5 +21,6 @@ a2r eval task-generalization --checkpoint checkpoints/adapt2reward-human6 --name
   --model "$J=checkpoints/research/planner-change-pairs-hfail-h6-s0" --model "$J [seed 1]=checkpoints/research/planner-change-pairs-hfail-h6-s1" --model "$J [seed 2]=checkpoints/research/planner-change-pairs-hfail-h6-s2" \
   --model "$H9=checkpoints/research/planner-change-hfail-h6-s0" --model "$H9 [seed 1]=checkpoints/research/planner-change-hfail-h6-s1" --model "$H9 [seed 2]=checkpoints/research/planner-change-hfail-h6-s2" \
   --model "$L=checkpoints/research/planner-change-hfail-xlate-h6-s0" --model "$L [seed 1]=checkpoints/research/planner-change-hfail-xlate-h6-s1" --model "$L [seed 2]=checkpoints/research/planner-change-hfail-xlate-h6-s2" \
+  --model "$M=checkpoints/research/planner-change-hfail-both-h6-s0" --model "$M [seed 1]=checkpoints/research/planner-change-hfail-both-h6-s1" --model "$M [seed 2]=checkpoints/research/planner-change-hfail-both-h6-s2" \
   --out "${OUT:-results/generalization/planning-validation}" --preset validation --workers 2
 a2r report --results "${OUT:-results/generalization/planning-validation}"
