@@ -1,10 +1,13 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+from adapt2reward.data.transforms import frame_indices
 from adapt2reward.models import Adapt2RewardModel, BackboneConfig, ModelConfig
 from adapt2reward.models.look_translator import LookTranslator
 from adapt2reward.reward.feature_cache import CachedVideoEncoder
+from adapt2reward.reward.reward_model import RewardModel
 
 torch.set_num_threads(2)
 
@@ -75,6 +78,31 @@ def test_both_readings_sum_the_raw_and_translated_readings():
     assert not torch.allclose(both, raw, atol=1e-3) and not torch.allclose(both, translated, atol=1e-3)
     assert torch.allclose(CachedVideoEncoder(model, runtime="torch")(video), both, atol=1e-5)
     assert torch.allclose(model.encode_video_from_frame_features(feats), both, atol=1e-5)
+
+
+@pytest.mark.parametrize("readings", ["translated", "both"])
+def test_dense_rewards_translate_each_distinct_frame_once(readings):
+    torch.manual_seed(0)
+    config = ModelConfig(backbone=BackboneConfig(num_frames=4), look_translator=True, look_readings=readings)
+    network = Adapt2RewardModel(config).eval()
+    gen = torch.Generator().manual_seed(2)
+    trajectory = torch.randint(0, 256, (6, 64, 64, 3), dtype=torch.uint8, generator=gen)
+    frames = trajectory.permute(0, 3, 1, 2).contiguous()
+    with torch.no_grad():
+        feats = network.encode_frames(frames[:, None])[:, 0]
+    network.video.look_translator.fit(feats, feats.flip(0), ridge=1.0)
+    translated = []
+    network.video.look_translator.register_forward_hook(
+        lambda m, args, out: translated.append(args[0].shape[:-1].numel())
+    )
+    reward = RewardModel(network, runtime="torch")
+    dense = reward.dense_rewards(trajectory.numpy(), "close the drawer")
+    assert sum(translated) == 6  # the 6 prefixes hold 24 frames, 6 of them distinct
+    index = torch.from_numpy(np.stack([frame_indices(k, 4) for k in range(1, 7)]))
+    with torch.no_grad():
+        video = network.encode_video(frames[index])
+        expected = (video * reward.text_features(["close the drawer"] * 6)).sum(-1)
+    assert torch.allclose(dense, expected, atol=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -67,10 +67,20 @@ class LookTranslator(nn.Module):
     def forward(self, features: Tensor) -> Tensor:
         return features @ self.weight + self.bias
 
-    def read(self, features: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
-        """Clip features (B, D) of robot video's per-frame features (B, T, F) by `temporal`: the translated
-        reading, or with `both_readings` the sum of the normalised raw and translated readings."""
-        translated = temporal(self(features))
+    def pair(self, features: Tensor) -> Tensor:
+        """Per-frame features (..., F) -> (..., 2F), each frame as it is beside its translation: what
+        `read_pairs` reads. Per frame, so a cache may hold it per distinct frame."""
+        return torch.cat([features, self(features)], dim=-1)
+
+    def read_pairs(self, pairs: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
+        """Clip features (B, D) of per-frame `pair`s (B, T, 2F) by `temporal`: the translated reading, or
+        with `both_readings` the sum of the normalised raw and translated readings."""
+        features, translated = pairs.chunk(2, dim=-1)
+        reading = temporal(translated)
         if not self.both_readings:
-            return translated
-        return F.normalize(temporal(features), dim=-1) + F.normalize(translated, dim=-1)
+            return reading
+        return F.normalize(temporal(features), dim=-1) + F.normalize(reading, dim=-1)
+
+    def read(self, features: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
+        """Clip features (B, D) of robot video's per-frame features (B, T, F) by `temporal`."""
+        return self.read_pairs(self.pair(features), temporal)

@@ -80,8 +80,20 @@ class VideoEncoder(FrozenEvalMixin):
     def read(self, feats: Tensor, temporal: Callable[[Tensor], Tensor] | None = None) -> Tensor:
         """Per-frame features (B, T, F) -> clip features (B, D), not normalised, by `temporal` (default:
         `forward_from_frame_features`) through the look translator when the tower has one."""
+        return self.read_inputs(self.frame_inputs(feats), temporal)
+
+    def frame_inputs(self, feats: Tensor) -> Tensor:
+        """Per-frame features (..., F) -> what `read_inputs` takes per frame: the features themselves, or
+        with a look translator each frame beside its translation (..., 2F). Frame by frame, so it
+        commutes with gathering frames into clips (an inference cache computes it once per frame)."""
+        return feats if self.look_translator is None else self.look_translator.pair(feats)
+
+    def read_inputs(self, inputs: Tensor, temporal: Callable[[Tensor], Tensor] | None = None) -> Tensor:
+        """Per-frame `frame_inputs` (B, T, F or 2F) -> clip features (B, D), not normalised."""
         temporal = self.forward_from_frame_features if temporal is None else temporal
-        return temporal(feats) if self.look_translator is None else self.look_translator.read(feats, temporal)
+        if self.look_translator is None:
+            return temporal(inputs)
+        return self.look_translator.read_pairs(inputs, temporal)
 
     def forward(self, frames: Tensor) -> Tensor:
         return self.read(self.encode_frames(frames))

@@ -34,7 +34,7 @@ V = TypeVar("V")
 # Frames per frame-encoder call. On the 2-core CPU the frame pass per frame is flat from ~8 to ~32 frames
 # and slower beyond (activations leave the cache), see results/speed.json "frame_encoder".
 FRAME_BATCH = 32
-FRAME_CAPACITY = 8192  # 1280-d float32 features: ~42 MB
+FRAME_CAPACITY = 8192  # 1280-d float32 features: ~42 MB (twice that with a look translator)
 CLIP_CAPACITY = 8192  # 256-d: ~8 MB
 TEXT_CAPACITY = 4096  # instructions (a server may see unboundedly many)
 
@@ -117,14 +117,15 @@ class CachedVideoEncoder:
             self._compiled = None
 
     def _modules(self) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]:
-        """(frame encoder, temporal model) run by `runtime`, resolved at first use, when the model sits on
-        its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops them."""
+        """(frame encoder, clip reader of `frame_inputs`) run by `runtime`, resolved at first use, when the
+        model sits on its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops
+        them."""
         if self._compiled is None:
             video = self.model.video
             temporal = accelerate(video.temporal, self.runtime, snapshot=True)
             self._compiled = (
                 accelerate(video.frame_encoder, self.runtime, snapshot=True),
-                temporal if video.look_translator is None else partial(video.read, temporal=temporal),
+                temporal if video.look_translator is None else partial(video.read_inputs, temporal=temporal),
             )
         return self._compiled
 
@@ -134,16 +135,19 @@ class CachedVideoEncoder:
         return self._modules()[0]
 
     @torch.no_grad()
-    def from_frame_features(self, features: Tensor) -> Tensor:
-        """Normalised clip features (B, D) of per-frame features (B, T, F), by the temporal model (through
-        the model's look translator, when it has one)."""
-        return F.normalize(self._modules()[1](features.to(self.model.device)), dim=-1)
-
-    @torch.no_grad()
     def frame_features(self, frames: Tensor) -> Tensor:
         """Per-frame features (N, F) of uint8 frames (N, 3, S, S), encoding each unseen frame once."""
         with self._lock:
-            return self._frame_features(frames, frame_digests(frames))
+            inputs = self._frame_inputs(frames, frame_digests(frames))
+        return inputs[:, : self.model.video.feature_dim]
+
+    @torch.no_grad()
+    def clips_of_frames(self, frames: Tensor, index: Tensor) -> Tensor:
+        """Normalised features (B, D) of the clips `frames[index]`, uint8 frames (N, 3, S, S) gathered by an
+        index (B, T) (the prefixes of a trajectory); each distinct frame encoded, and translated, once."""
+        with self._lock:
+            inputs = self._frame_inputs(frames, frame_digests(frames))
+        return self._read(inputs[index])
 
     @torch.no_grad()
     def __call__(self, video: Tensor) -> Tensor:
@@ -157,14 +161,19 @@ class CachedVideoEncoder:
             todo = [i for i, f in enumerate(found) if f is None]
             if todo:
                 rows = [i * t + j for i in todo for j in range(t)]
-                feats = self._frame_features(frames[rows], [digests[r] for r in rows])
-                clip = self.from_frame_features(feats.view(len(todo), t, -1))
+                inputs = self._frame_inputs(frames[rows], [digests[r] for r in rows])
+                clip = self._read(inputs.view(len(todo), t, -1))
                 for i, feature in zip(todo, clip, strict=True):
                     found[i] = feature
                     self.clips.put(keys[i], feature)
         return torch.stack(found)  # type: ignore[arg-type]
 
-    def _frame_features(self, frames: Tensor, digests: list[bytes]) -> Tensor:
+    def _read(self, inputs: Tensor) -> Tensor:
+        return F.normalize(self._modules()[1](inputs.to(self.model.device)), dim=-1)
+
+    def _frame_inputs(self, frames: Tensor, digests: list[bytes]) -> Tensor:
+        """`VideoEncoder.frame_inputs` (N, F or 2F) of frames (N, 3, S, S): cached per distinct frame, so a
+        translated frame is translated once, not once per clip that holds it."""
         self.frames_seen += len(digests)
         known: dict[bytes, Tensor] = {}
         missing: dict[bytes, int] = {}  # digest -> first row holding that frame
@@ -185,6 +194,7 @@ class CachedVideoEncoder:
                     for s in range(0, len(index), FRAME_BATCH)
                 ]
             )
+            new = self.model.video.frame_inputs(new)
             self.frames_encoded += len(index)
             for d, feature in zip(missing, new, strict=True):
                 known[d] = feature

@@ -135,11 +135,10 @@ class RewardModel:
         if trajectory.ndim != 4:
             raise ValueError(f"a trajectory must have shape (N, H, W, 3), got {tuple(trajectory.shape)}")
         frames = to_video_tensor(trajectory[:, None], 1, self.image_size)[:, 0]  # (N, 3, S, S)
-        per_frame = self.encoder.frame_features(frames)  # (N, F)
-        n = per_frame.shape[0]
+        n = frames.shape[0]
         lengths = np.maximum(np.arange(1, n + 1), min(min_frames, n))
         index = torch.from_numpy(np.stack([frame_indices(k, self.num_frames) for k in lengths]))
-        video = self.encoder.from_frame_features(per_frame[index])
+        video = self.encoder.clips_of_frames(frames, index)
         return self.scorer(video, check_instructions(instruction, n)).cpu()
 
     def describe(self) -> dict[str, Any]:
