@@ -95,6 +95,16 @@ def test_zero_workers_is_refused_not_run_serially(tmp_path, monkeypatch, counted
         gen.generate(GenerationConfig(domains=("human",)), tmp_path / "x", workers=0)
 
 
+@pytest.mark.parametrize(
+    ("look", "words"), [("alien", ["unknown look 'alien'"]), ("human", ["films the planner"])]
+)
+def test_eval_refuses_a_look_it_cannot_film(tmp_path, look, words):
+    protocol = "task-generalization" if look == "alien" else "offline"
+    result = invoke("eval", protocol, "--checkpoint", tmp_path, "--out", tmp_path / "x", "--look", look)
+    assert_one_line_error(result, *words)
+    assert not (tmp_path / "x").exists()
+
+
 def test_resumed_generate_makes_again_the_clips_whose_files_are_gone(tmp_path, capsys):
     config = GenerationConfig(
         domains=("human",), human_tasks=("drawer-close",), human_clips_per_task=2, num_frames=2, size=16

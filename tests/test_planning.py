@@ -103,6 +103,39 @@ def test_model_reward_adapter_and_lazy_loader():
         ModelReward()
 
 
+class _FirstFrameMean:
+    """Scores each clip by the mean of its first frame: what the planner showed it, in a number."""
+
+    def reward(self, clips, instructions):
+        return torch.as_tensor(clips[:, 0].reshape(len(clips), -1).mean(1), dtype=torch.float64)
+
+
+def test_a_reward_can_watch_the_same_search_filmed_in_the_human_look(tmp_path):
+    sweep = Sweep("variant", ("drawer-close",), ("train",))
+    planner = PlannerConfig(cem=CEMConfig(samples=4, elites=2, iterations=1))
+    methods = {
+        "robot eyes": ModelReward(_FirstFrameMean(), identity="m"),
+        "human eyes": ModelReward(_FirstFrameMean(), identity="m", look="human"),
+    }
+    run_protocol(
+        ProtocolConfig("tiny", "", {"variants": sweep}),
+        methods,
+        tmp_path,
+        Preset("p", 1, 0, planner),
+        progress=False,
+    )
+    lines = (tmp_path / "tiny.episodes.jsonl").read_text().splitlines()
+    scores = {r["method"]: r["candidate_scores"][0] for r in map(json.loads, lines)}
+    sim = TaskEnv("drawer-close")
+    for method, domain in (("robot eyes", "robot"), ("human eyes", "human")):
+        sim.reset(0, domain=domain)
+        assert scores[method] == pytest.approx(sim.render(planner.size).mean(), abs=1e-4)
+    assert abs(scores["robot eyes"] - scores["human eyes"]) > 1
+    assert methods["robot eyes"].identity != methods["human eyes"].identity  # a resumed run keeps them apart
+    with pytest.raises(ValueError, match="unknown look 'alien'"):
+        ModelReward(_FirstFrameMean(), look="alien")
+
+
 def test_oracle_scores_the_criterion_it_plans_for():
     pressed_then_released = {"success": True, "final_success": False, "max_reward": 9.0, "final_reward": 2.0}
     held_at_the_end = {"success": True, "final_success": True, "max_reward": 6.0, "final_reward": 6.0}

@@ -769,6 +769,13 @@ def evaluate(
         Path | None,
         typer.Option(help="target-clips: folder the clips are recorded in once (default data/target-clips)."),
     ] = None,
+    look: Annotated[
+        str,
+        typer.Option(
+            help="Planning: the look the candidates are filmed in for the learned rewards; human shows the "
+            "robot's search as the human stand-in's (a diagnostic, not a protocol)."
+        ),
+    ] = "robot",
     device: Device = "cpu",
 ) -> None:
     """Evaluate rewards: plan with each in simulation (with oracle and random), or score held-out clips
@@ -789,6 +796,7 @@ def evaluate(
         device=str(resolve_device(device)),
         clips=clips,
         clip_cache=clip_cache,
+        look=look,
     )
     if protocol == TARGET_CLIPS:  # not every clip's score
         summary = {key: summary[key] for key in ("clips", "seeds", "auc")}

@@ -89,9 +89,10 @@ def _run_job(job: EpisodeJob) -> EpisodeRecord:
     if job.task not in sims:
         sims[job.task] = TaskEnv(job.task, "robot", job.variant, job.seed)
     sim = sims[job.task]
-    sim.reset(job.seed, domain="robot", variant=job.variant)
+    method = _worker["methods"][job.method]
+    sim.reset(job.seed, domain=getattr(method, "look", "robot"), variant=job.variant)
     instruction = get_task(job.task).instruction
-    result = run_episode(sim, _worker["methods"][job.method], instruction, _worker["planner"], job.seed)
+    result = run_episode(sim, method, instruction, _worker["planner"], job.seed)
     return EpisodeRecord(
         method=job.method,
         task=job.task,

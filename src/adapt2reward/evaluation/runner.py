@@ -59,6 +59,7 @@ def run_evaluation(
     device: str = "cpu",
     clips: int | None = None,
     clip_cache: str | Path | None = None,
+    look: str = "robot",
 ) -> dict[str, Any]:
     """Run `protocol` for every method (name -> (kind, checkpoint)); write and return its summary.
 
@@ -67,10 +68,16 @@ def run_evaluation(
     task generalization, domain (robot, human) and outcome, and scores them with every method
     (`OUT/target-clips.json`, `evaluation.target_clips`); any other protocol plans in simulation with
     each reward, plus oracle and random (`OUT/PROTOCOL.json`), and resumes an interrupted run into the
-    same `out`. Reward models run on `device` (every worker process loads its own copy there). A method
+    same `out`; `look` films every method's candidates in that domain's look (`planning.rewards`: "human"
+    is a diagnostic). Reward models run on `device` (every worker process loads its own copy there). A method
     that trained on the clips or tasks it would be measured on is refused before any work
     (`evaluation.leakage`).
     """
+    from adapt2reward.envs.appearance import check_domain
+
+    check_domain(look, "look")
+    if look != "robot" and protocol in (OFFLINE, TARGET_CLIPS):
+        raise ValueError(f"look {look!r} films the planner's candidates; {protocol} scores recorded clips")
     if protocol == TARGET_CLIPS:
         from adapt2reward.evaluation.target_clips import DEFAULT_CLIPS, check_clips, evaluate_target_clips
 
@@ -109,6 +116,7 @@ def run_evaluation(
         name: ModelReward(
             loader=functools.partial(load_method, kind, str(path), device),
             identity=checkpoint_identity(kind, path),
+            look=look,
         )
         for name, (kind, path) in methods.items()
     }

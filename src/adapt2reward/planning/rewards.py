@@ -9,7 +9,10 @@ oracle may read it. A function whose
 `uses_frames` is False is handed clips with T = 0, so the planner skips rendering for it. A function
 with a `reseed(seed)` method is reseeded at the start of every episode. A function's `identity` (a string,
 or None when unknown) names what it computes, so an interrupted evaluation can tell which of its finished
-episodes are still valid.
+episodes are still valid. A function's `look` ("robot" when it has none) is the domain the planner films
+its candidates in: "human" shows the robot's very search as the human stand-in's look (the hand in place of
+the arm, the human data's camera and table), a diagnostic of what a reward would plan if it saw robot
+video as the human video it knows; the episode and its success are the same.
 """
 
 from __future__ import annotations
@@ -94,7 +97,8 @@ class ModelReward:
     Give either the model itself or a picklable `loader` that builds it (e.g.
     `functools.partial(RewardModel.load, ckpt_dir)`): with a loader, each worker process loads its own
     copy on first use and the model is never pickled. `identity` names the model (e.g. its checkpoint and
-    weights' timestamp), so that an interrupted evaluation keeps its finished episodes.
+    weights' timestamp), so that an interrupted evaluation keeps its finished episodes. `look`: the domain
+    its candidates are filmed in (see the module docstring); part of the identity unless "robot".
     """
 
     uses_frames = True
@@ -104,10 +108,16 @@ class ModelReward:
         model: LearnedReward | None = None,
         loader: Callable[[], LearnedReward] | None = None,
         identity: str | None = None,
+        look: str = "robot",
     ) -> None:
+        from adapt2reward.envs.appearance import check_domain
+
         if (model is None) == (loader is None):
             raise ValueError("give exactly one of model and loader")
-        self._model, self._loader, self.identity = model, loader, identity
+        check_domain(look, "look")
+        if identity is not None and look != "robot":
+            identity = f"{identity} (filmed in the {look} look)"
+        self._model, self._loader, self.identity, self.look = model, loader, identity, look
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
