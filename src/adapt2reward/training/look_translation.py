@@ -12,6 +12,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from adapt2reward.data.clip_bank import ClipBank
 from adapt2reward.data.second_view import VIEW_OF, copies_of
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
@@ -51,20 +53,8 @@ def translate_checkpoint(
     load_model_weights(checkpoint, model)
     model.video.look_translator = translator
 
-    split, failure_items = robot_training_items(TrainConfig.from_dict(config["train"]))
-    robot_items = split.success + failure_items
-    copies = copies_of(pairs, {record.id for _, record in robot_items})
-    if not copies:
-        raise ValueError(
-            f"pairs {list(pairs)} hold no copy of a robot training clip of {checkpoint}: make them with "
-            "`a2r second-view --domain robot --look human` or `a2r record-planner --look human`"
-        )
-    copy_of = {record.extra[VIEW_OF]: i for i, (_, record) in enumerate(copies)}  # robot id -> its copy
-    copy_bank = ClipBank.load(copies, model.video, "human-look copy", progress)
-    robot_bank = ClipBank.load(
-        [it for it in robot_items if it[1].id in copy_of], model.video, "robot training", progress
-    )
-    human = copy_bank.frame_features[[copy_of[record.id] for record in robot_bank.records]]
+    robot_bank, copy_bank, copy_index = paired_training_clips(checkpoint, pairs, model.video, progress)
+    human = copy_bank.frame_features[copy_index]
     translator.fit(robot_bank.frame_features.flatten(0, 1), human.flatten(0, 1), ridge, strength)
 
     record = {
@@ -78,3 +68,23 @@ def translate_checkpoint(
     }
     save_model(out, model, {**config, "model": model_config.to_dict(), "look_translator": record})
     return record
+
+
+def paired_training_clips(
+    checkpoint: str | Path, pairs: list[str], video: torch.nn.Module, progress: bool = True
+) -> tuple[ClipBank, ClipBank, list[int]]:
+    """The robot training clips of a stage-2 `checkpoint` that have a human-look copy in `pairs`, those
+    copies, and for each robot clip the index of its copy; both banks loaded for `video`."""
+    split, failure_items = robot_training_items(TrainConfig.from_dict(read_config(checkpoint)["train"]))
+    robot_items = split.success + failure_items
+    copies = copies_of(pairs, {record.id for _, record in robot_items})
+    if not copies:
+        raise ValueError(
+            f"pairs {list(pairs)} hold no copy of a robot training clip of {checkpoint}: make them with "
+            "`a2r second-view --domain robot --look human` or `a2r record-planner --look human`"
+        )
+    copy_of = {record.extra[VIEW_OF]: i for i, (_, record) in enumerate(copies)}  # robot id -> its copy
+    copy_bank = ClipBank.load(copies, video, "human-look copy", progress)
+    paired = [item for item in robot_items if item[1].id in copy_of]
+    robot_bank = ClipBank.load(paired, video, "robot training", progress)
+    return robot_bank, copy_bank, [copy_of[record.id] for record in robot_bank.records]
