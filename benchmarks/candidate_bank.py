@@ -73,6 +73,18 @@ def episode_aucs(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -
     return [a for a in aucs if a is not None]
 
 
+def mean_episode_auc(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -> float | None:
+    """The mean of `episode_aucs`, None when no episode has both labels."""
+    aucs = episode_aucs(labels, scores, episodes)
+    return float(np.mean(aucs)) if aucs else None
+
+
+def mean_of_tasks(per_task: dict[str, float | None]) -> float | None:
+    """The mean of per-task figures over the tasks that have one."""
+    values = [v for v in per_task.values() if v is not None]
+    return float(np.mean(values)) if values else None
+
+
 def load_spec(spec: str) -> tuple[str, Any]:
     """NAME=PATH[:relative] -> (name, reward model); a NAME starting with "zero-shot" scores a stage-1
     checkpoint as the zero-shot baseline, ":relative" an Adapt2Reward one with relative scoring."""
@@ -133,11 +145,10 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
                 "clips": len(clips),
                 "successes": int(final.sum()),
             }
-        values = [t["episode_auc"] for t in per_task.values() if t["episode_auc"] is not None]
         results["models"][name] = {
             "spec": spec,
             "tasks": per_task,
-            "mean_episode_auc": float(np.mean(values)) if values else None,
+            "mean_episode_auc": mean_of_tasks({k: t["episode_auc"] for k, t in per_task.items()}),
             "mean_dense_spearman": float(np.mean([t["dense_spearman"] for t in per_task.values()])),
             "seconds": round(time.perf_counter() - started, 1),
         }

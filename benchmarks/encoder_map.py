@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from candidate_bank import episode_aucs
+from candidate_bank import mean_episode_auc, mean_of_tasks
 from torch import Tensor, nn
 
 from adapt2reward.data.transforms import to_video_tensor
@@ -103,7 +103,7 @@ def encoder_map(checkpoint: str, blocks: int, epochs: int, bank: Path) -> dict[s
             optimizer.step()
         print(f"  epoch {epoch}: held-out {pair_error()}, {time.time() - started:.0f} s", flush=True)
 
-    rows: dict[str, dict[str, float]] = {"raw": {}, "encoder map": {}, "encoder map + raw": {}}
+    rows: dict[str, dict[str, float | None]] = {"raw": {}, "encoder map": {}, "encoder map + raw": {}}
     with torch.no_grad():
         for file in sorted(bank.glob("*.npz")):
             data = np.load(file)
@@ -119,13 +119,12 @@ def encoder_map(checkpoint: str, blocks: int, epochs: int, bank: Path) -> dict[s
             readings["encoder map + raw"] = F.normalize(readings["raw"] + readings["encoder map"], dim=-1)
             labels = data["final_success"].astype(int)
             for name, features in readings.items():
-                aucs = episode_aucs(labels, (features @ text).numpy(), data["episode"])
-                rows[name][file.stem] = float(np.mean(aucs))
+                rows[name][file.stem] = mean_episode_auc(labels, (features @ text).numpy(), data["episode"])
     return {
         "blocks": blocks,
         "epochs": epochs,
         "pair_error": pair_error(),
-        "rows": {name: {"tasks": t, "mean": float(np.mean(list(t.values())))} for name, t in rows.items()},
+        "rows": {name: {"tasks": t, "mean": mean_of_tasks(t)} for name, t in rows.items()},
         "seconds": round(time.time() - started),
     }
 
@@ -146,7 +145,7 @@ def main() -> None:
         result = encoder_map(checkpoint, args.blocks, args.epochs, args.bank)
         results["checkpoints"][checkpoint] = result
         for name, row in result["rows"].items():
-            tasks = " ".join(f"{t}={v:.2f}" for t, v in row["tasks"].items())
+            tasks = " ".join(f"{t}={v:.2f}" for t, v in row["tasks"].items() if v is not None)
             print(f"{Path(checkpoint).name}  {name:20s} {row['mean']:.3f}  {tasks}", flush=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")

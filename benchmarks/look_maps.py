@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from candidate_bank import episode_aucs
+from candidate_bank import mean_episode_auc, mean_of_tasks
 
 from adapt2reward.data.transforms import to_video_tensor
 from adapt2reward.models.look_translator import LookTranslator
@@ -41,15 +41,6 @@ from adapt2reward.training.look_translation import paired_training_clips
 Tensor = torch.Tensor
 BANK_MAP = {"ridge": 100.0, "strength": 0.7}  # lever 11's defaults
 FIT_ROWS = 3000  # clips a leave-one-episode-out fit draws (of ~3,600), to bound its cost
-
-
-def _mean_auc(per_task: dict[str, float | None]) -> float:
-    return float(np.mean([v for v in per_task.values() if v is not None]))
-
-
-def _auc(labels: np.ndarray, scores: np.ndarray, episodes: np.ndarray) -> float | None:
-    aucs = episode_aucs(labels, scores, episodes)
-    return float(np.mean(aucs)) if aucs else None
 
 
 def _bank(folder: Path) -> dict[str, Any]:
@@ -77,11 +68,11 @@ def clip_map(
     texts = {t: model.text_features([str(d["instruction"])])[0] for t, d in data.items()}
 
     def score(transform: Callable[[Tensor], Tensor]) -> dict[str, Any]:
-        per_task = {
-            t: _auc(d["final_success"].astype(int), (transform(features[t]) @ texts[t]).numpy(), d["episode"])
-            for t, d in data.items()
-        }
-        return {"tasks": per_task, "mean": _mean_auc(per_task)}
+        per_task = {}
+        for t, d in data.items():
+            scores = (transform(features[t]) @ texts[t]).numpy()
+            per_task[t] = mean_episode_auc(d["final_success"].astype(int), scores, d["episode"])
+        return {"tasks": per_task, "mean": mean_of_tasks(per_task)}
 
     rows = {"raw": score(lambda v: v)}
     for ridge in ridges:
@@ -153,8 +144,8 @@ def bank_map(checkpoint: str, bank: Path, twin: Path) -> dict[str, Any]:
     }
     rows = {}
     for name, scores in ways.items():
-        per_task = {t: _auc(d["labels"], scores(t), d["episodes"]) for t, d in data.items()}
-        rows[name] = {"tasks": per_task, "mean": _mean_auc(per_task)}
+        per_task = {t: mean_episode_auc(d["labels"], scores(t), d["episodes"]) for t, d in data.items()}
+        rows[name] = {"tasks": per_task, "mean": mean_of_tasks(per_task)}
     return {"fit": BANK_MAP, "rows": rows}
 
 
