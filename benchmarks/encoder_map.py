@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from candidate_bank import mean_episode_auc, mean_of_tasks
+from look_maps import record
 from torch import Tensor, nn
 
 from adapt2reward.data.transforms import to_video_tensor
@@ -143,12 +143,7 @@ def main() -> None:
     results: dict[str, Any] = {"bank": str(args.bank), "checkpoints": {}}
     for checkpoint in args.checkpoints:
         result = encoder_map(checkpoint, args.blocks, args.epochs, args.bank)
-        results["checkpoints"][checkpoint] = result
-        for name, row in result["rows"].items():
-            tasks = " ".join(f"{t}={v:.2f}" for t, v in row["tasks"].items() if v is not None)
-            print(f"{Path(checkpoint).name}  {name:20s} {row['mean']:.3f}  {tasks}", flush=True)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        record(results, checkpoint, result, args.out)
 
 
 if __name__ == "__main__":

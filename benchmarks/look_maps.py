@@ -149,6 +149,18 @@ def bank_map(checkpoint: str, bank: Path, twin: Path) -> dict[str, Any]:
     return {"fit": BANK_MAP, "rows": rows}
 
 
+def record(results: dict[str, Any], checkpoint: str, result: dict[str, Any], out: Path) -> None:
+    """Add a checkpoint's rows to `results`, print them and write `results` to `out` (after each
+    checkpoint, so an interrupted run keeps the finished ones)."""
+    results["checkpoints"][checkpoint] = result
+    width = max(map(len, result["rows"]))
+    for name, row in result["rows"].items():
+        tasks = " ".join(f"{t}={v:.2f}" for t, v in row["tasks"].items() if v is not None)
+        print(f"{Path(checkpoint).name}  {name:{width}s} {row['mean']:.3f}  {tasks}", flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def _floats(text: str) -> list[float]:
     return [float(x) for x in text.split(",")]
 
@@ -175,12 +187,7 @@ def main() -> None:
             result = clip_map(checkpoint, args.pairs, args.bank, args.ridge, args.strength)
         else:
             result = bank_map(checkpoint, args.bank, args.twin)
-        results["checkpoints"][checkpoint] = result
-        for name, row in result["rows"].items():
-            tasks = " ".join(f"{t}={v:.2f}" for t, v in row["tasks"].items() if v is not None)
-            print(f"{Path(checkpoint).name}  {name:48s} {row['mean']:.3f}  {tasks}", flush=True)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        record(results, checkpoint, result, args.out)
 
 
 if __name__ == "__main__":
