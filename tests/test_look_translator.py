@@ -110,6 +110,16 @@ def test_dense_rewards_translate_each_distinct_frame_once(readings):
     [
         ({"look_readings": "both"}, "'both' needs look_translator"),
         ({"look_readings": "raw"}, "must be one of"),
+        ({"look_translator": True, "look_translator_blocks": 17}, r"must lie in 0\.\.16"),
+        ({"look_translator_blocks": 2}, "needs look_translator"),
+        (
+            {
+                "look_translator": True,
+                "look_translator_blocks": 2,
+                "backbone": BackboneConfig(kind="hf-clip", hf_clip_path="clip"),
+            },
+            "EfficientNet",
+        ),
     ],
 )
 def test_look_readings_are_checked(kwargs, match):
@@ -126,3 +136,73 @@ def test_translator_needs_a_frozen_frame_encoder():
 def test_fit_rejects_a_strength_outside_0_1(strength):
     with pytest.raises(ValueError, match=r"strength must lie in \(0, 1\]"):
         LookTranslator(4).fit(torch.randn(10, 4), torch.randn(10, 4), ridge=1.0, strength=strength)
+
+
+def _encoder_translated(blocks: int = 2, readings: str = "translated") -> Adapt2RewardModel:
+    config = ModelConfig(
+        backbone=BackboneConfig(num_frames=4),
+        look_translator=True,
+        look_readings=readings,
+        look_translator_blocks=blocks,
+    )
+    return Adapt2RewardModel(config).eval()
+
+
+def test_an_untrained_encoder_translator_reads_frames_as_the_frame_encoder_does():
+    torch.manual_seed(0)
+    model = _encoder_translated()
+    video = torch.randint(
+        0, 256, (3, 4, 3, 64, 64), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    frames = video.flatten(0, 1).float()
+    with torch.no_grad():
+        pairs = model.video.frame_input_pass()(frames)
+        raw = model.video.frame_encoder(frames)
+        plain = F.normalize(model.video.forward_from_frame_features(raw.view(3, 4, -1)), dim=-1)
+        scored = model.encode_video(video)
+    assert pairs.shape == (12, 2 * raw.shape[1])
+    assert torch.allclose(pairs[:, : raw.shape[1]], raw, atol=1e-5)  # the shared trunk changes nothing
+    assert torch.allclose(pairs[:, raw.shape[1] :], raw, atol=1e-5)  # the copy starts as the original
+    assert torch.allclose(scored, plain, atol=1e-5)
+    with pytest.raises(ValueError, match="from pixels"):
+        model.encode_video_from_frame_features(raw.view(3, 4, -1))
+
+
+def test_a_trained_encoder_translator_reads_held_out_pairs_closer_and_the_scores_follow():
+    from adapt2reward.training.encoder_translation import EncoderFitConfig, fit_encoder_translator
+
+    torch.manual_seed(0)
+    model = _encoder_translated(readings="both")
+    gen = torch.Generator().manual_seed(3)
+    low = torch.randint(0, 256, (80, 3, 8, 8), generator=gen).float()
+    smooth = F.interpolate(low, size=64, mode="bilinear").round().clamp(0, 255).to(torch.uint8)
+    robot = smooth.view(20, 4, 3, 64, 64)
+    human = robot.flip(2)  # the same frames with the colour channels swapped stand in for the other look
+    with torch.no_grad():
+        before = model.encode_video(robot[:3])
+    settings = EncoderFitConfig(blocks=2, epochs=3, lr=1e-4, batch=16)
+    history = fit_encoder_translator(model.video.frame_input_pass(), robot, human, settings, progress=False)
+    assert history[0]["robot_relative_error"] == pytest.approx(1.0, abs=1e-4)  # the copy starts as f
+    assert history[-1]["robot_relative_error"] < 0.95  # held-out robot frames read closer to their twins
+    assert not any(p.requires_grad for p in model.video.look_translator.parameters())
+    with torch.no_grad():
+        after = model.encode_video(robot[:3])
+        pairs = model.video.frame_input_pass()(robot[:3].flatten(0, 1).float()).view(3, 4, -1)
+        raw, translated = (model.video.forward_from_frame_features(x) for x in pairs.chunk(2, dim=-1))
+    assert not torch.allclose(before, after, atol=1e-3)
+    both = F.normalize(F.normalize(raw, dim=-1) + F.normalize(translated, dim=-1), dim=-1)
+    assert torch.allclose(after, both, atol=1e-5)
+    assert torch.allclose(CachedVideoEncoder(model, runtime="torch")(robot[:3]), after, atol=1e-5)
+
+
+def test_the_encoder_translator_fit_rejects_unpaired_clips_and_too_few_pairs():
+    from adapt2reward.training.encoder_translation import EncoderFitConfig, fit_encoder_translator
+
+    frame_pass = _encoder_translated().video.frame_input_pass()
+    clips = torch.zeros(4, 2, 3, 64, 64, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="paired clips must both have shape"):
+        fit_encoder_translator(frame_pass, clips, clips[:3], EncoderFitConfig(), progress=False)
+    with pytest.raises(ValueError, match="too few to hold out"):
+        fit_encoder_translator(frame_pass, clips, clips, EncoderFitConfig(), progress=False)
+    with pytest.raises(ValueError, match="blocks: must lie in 1..16"):
+        EncoderFitConfig(blocks=0)

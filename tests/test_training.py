@@ -404,6 +404,36 @@ def test_look_translator_reads_held_out_robot_clips_as_their_copies(data, stage1
     assert not (tmp_path / "none").exists()
 
 
+def test_encoder_translator_trains_on_the_runs_pairs_and_survives_its_checkpoint(data, stage2, tmp_path):
+    from adapt2reward.data import load_clip, read_manifest
+    from adapt2reward.data.transforms import to_video_tensor
+
+    source = stage2[0]
+    copies = _mirrored_views(data, tmp_path / "copies", domain="robot")
+    out = tmp_path / "encoder"
+    args = ["translate-look", "--checkpoint", str(source), "--pairs", str(copies), "--out", str(out)]
+    result = CliRunner().invoke(app, args + ["--encoder-blocks", "2", "--epochs", "2", "--lr", "3e-4"])
+    assert result.exit_code == 0, result.output
+    fitted = json.loads(result.stdout)["look_translator"]
+    errors = [row["robot_relative_error"] for row in fitted["pair_error"]]
+    assert len(errors) == 3 and errors[0] == pytest.approx(1.0, abs=1e-4) and errors[-1] < errors[0]
+    assert fitted["encoder"]["blocks"] == 2 and "ridge" not in fitted
+
+    model = RewardModel.load(out, runtime="torch").model  # strict load: every translator tensor was saved
+    assert model.config.look_translator_blocks == 2
+    heldout = [r for r in read_manifest(data) if r.id in _heldout_ids(source)][:4]
+    clips = torch.cat([to_video_tensor(load_clip(data, r)[None], 8, 64) for r in heldout])
+    with torch.no_grad():
+        raw, translated = model.video.frame_input_pass()(clips.flatten(0, 1).float()).chunk(2, dim=-1)
+        again = RewardModel.load(out, runtime="torch").model.encode_video(clips)
+    assert not torch.allclose(raw, translated, atol=1e-3)  # the trained copy, not the frozen original
+    assert torch.allclose(model.encode_video(clips), again, atol=1e-6)
+
+    bad = CliRunner().invoke(app, args[:-1] + [str(tmp_path / "bad"), "--encoder-blocks", "17"])
+    assert bad.exit_code == 2 and "blocks: must lie in 1..16" in bad.output
+    assert not (tmp_path / "bad").exists()
+
+
 def _heldout_ids(checkpoint):
     from adapt2reward.training.adapt import robot_training_items
 

@@ -634,12 +634,26 @@ def translate_look(
     both_readings: Annotated[
         bool, typer.Option(help="Score the sum of the raw and translated readings (lever 12).")
     ] = False,
+    encoder_blocks: Annotated[
+        int,
+        typer.Option(
+            help="0: an affine map of frame features. N in 1..16: train a copy of the frame encoder's last "
+            "N blocks instead (lever 13; --ridge and --strength do not apply).",
+            min=0,
+        ),
+    ] = 0,
+    epochs: Annotated[int, typer.Option(help="Epochs of the encoder translator.", min=1)] = 6,
+    lr: Annotated[float, typer.Option(help="Adam learning rate of the encoder translator.")] = 1e-4,
 ) -> None:
     """Read robot video partly as the human stand-in's: fit a per-frame look translator on the
     checkpoint's robot training clips and their human-look copies, and write the checkpoint with it."""
+    from adapt2reward.training.encoder_translation import EncoderFitConfig
     from adapt2reward.training.look_translation import translate_checkpoint
 
-    record = translate_checkpoint(checkpoint, [str(p) for p in pairs], out, ridge, strength, both_readings)
+    encoder = EncoderFitConfig(blocks=encoder_blocks, epochs=epochs, lr=lr) if encoder_blocks else None
+    record = translate_checkpoint(
+        checkpoint, [str(p) for p in pairs], out, ridge, strength, both_readings, encoder=encoder
+    )
     typer.echo(json.dumps({"checkpoint": str(out), "look_translator": record}))
 
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from adapt2reward.models.config import BackboneConfig, ModelConfig
+from adapt2reward.models.encoder_translator import EncoderLookTranslator
 from adapt2reward.models.failure_prompts import FailurePrompts
 from adapt2reward.models.frame_encoders import EfficientNetFrameEncoder, SmallCNNFrameEncoder
 from adapt2reward.models.freezing import FrozenEvalMixin
@@ -98,7 +99,12 @@ class Adapt2RewardModel(FrozenEvalMixin):
         self.success_head = SuccessHead(config.success_init_scale, config.success_init_bias)
         if config.look_translator:
             both = config.look_readings == "both"
-            self.video.look_translator = LookTranslator(self.video.feature_dim, both_readings=both)
+            if config.look_translator_blocks:
+                self.video.look_translator = EncoderLookTranslator(
+                    self.video.frame_encoder, config.look_translator_blocks, both_readings=both
+                )
+            else:
+                self.video.look_translator = LookTranslator(self.video.feature_dim, both_readings=both)
         self.train()
 
     def _prompt_init(self) -> Tensor:

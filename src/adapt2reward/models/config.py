@@ -148,6 +148,8 @@ class ModelConfig(JsonConfig):
         (`models.look_translator`, `a2r translate-look`; a switch of issue #9); needs a frozen frame encoder.
     look_readings: with a look translator, "translated" reads video through it only (lever 11); "both"
         sums the normalised raw and translated readings (lever 12).
+    look_translator_blocks: 0, the translator is an affine map of frame features; N in 1..16, a trained
+        copy of the EfficientNet's last N blocks and head (`models.encoder_translator`, lever 13).
     """
 
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
@@ -156,6 +158,7 @@ class ModelConfig(JsonConfig):
     success_init_bias: float = -5.0
     look_translator: bool = False
     look_readings: str = "translated"
+    look_translator_blocks: int = 0
 
     def __post_init__(self) -> None:
         nested_from_dicts(self)
@@ -166,3 +169,9 @@ class ModelConfig(JsonConfig):
         check(self.look_readings in LOOK_READINGS, self, "look_readings", f"must be one of {LOOK_READINGS}")
         why = "'both' needs look_translator (`a2r translate-look`)"
         check(self.look_translator or self.look_readings == "translated", self, "look_readings", why)
+        blocks = self.look_translator_blocks
+        why = f"must lie in 0..{EFFICIENTNET_BLOCKS} (the EfficientNet-Lite0 blocks copied)"
+        check(0 <= blocks <= EFFICIENTNET_BLOCKS, self, "look_translator_blocks", why)
+        why = "needs look_translator and the EfficientNet frame encoder (kind 'minilm-efficientnet')"
+        ok = self.look_translator and self.backbone.kind == "minilm-efficientnet"
+        check(blocks == 0 or ok, self, "look_translator_blocks", why)

@@ -17,6 +17,10 @@ of the two normalised readings, v = n(g(f)) + n(g(f')) for the temporal model g:
 instruction is then the mean of the two readings' scores (up to the final normalisation). The translated
 reading carries the new tasks (known only in the human look); the raw one keeps the new looks, which the
 map, fitted in the training looks, reads worse.
+
+`PairedReadings` is what every look translator shares: a frame pass that gives each frame beside its
+translation, and the readings of those pairs. `models.encoder_translator` is the other translator, a
+trained copy of the frame encoder's last blocks (lever 13).
 """
 
 from __future__ import annotations
@@ -36,12 +40,44 @@ def check_fit_settings(ridge: float, strength: float) -> None:
         raise ValueError(f"strength must lie in (0, 1], got {strength}")
 
 
-class LookTranslator(nn.Module):
+class PairedReadings(nn.Module):
+    """A look translator's common part: each frame beside its translation, and how clips of such pairs are
+    read (the translated reading, or with `both_readings` the sum of the raw and translated readings)."""
+
+    def __init__(self, both_readings: bool = False) -> None:
+        super().__init__()
+        self.both_readings = both_readings
+
+    def paired_pass(self, frame_encoder: nn.Module) -> nn.Module:
+        """A module: float pixels (N, 3, S, S) -> each frame's features beside their translation (N, 2F)."""
+        raise NotImplementedError
+
+    def read_pairs(self, pairs: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
+        """Clip features (B, D) of per-frame pairs (B, T, 2F) by `temporal`: the translated reading, or
+        with `both_readings` the sum of the normalised raw and translated readings."""
+        features, translated = pairs.chunk(2, dim=-1)
+        reading = temporal(translated)
+        if not self.both_readings:
+            return reading
+        return F.normalize(temporal(features), dim=-1) + F.normalize(reading, dim=-1)
+
+
+class _EncodeThenPair(nn.Module):
+    """Frame encoder, then each frame's features beside their translation by an affine translator."""
+
+    def __init__(self, frame_encoder: nn.Module, translator: LookTranslator) -> None:
+        super().__init__()
+        self.frame_encoder, self.translator = frame_encoder, translator
+
+    def forward(self, pixels: Tensor) -> Tensor:
+        return self.translator.pair(self.frame_encoder(pixels))
+
+
+class LookTranslator(PairedReadings):
     """An affine map of per-frame features (..., F) -> (..., F), held in buffers (saved, not trained)."""
 
     def __init__(self, dim: int, both_readings: bool = False) -> None:
-        super().__init__()
-        self.both_readings = both_readings
+        super().__init__(both_readings)
         self.register_buffer("weight", torch.eye(dim))
         self.register_buffer("bias", torch.zeros(dim))
 
@@ -72,15 +108,5 @@ class LookTranslator(nn.Module):
         `read_pairs` reads. Per frame, so a cache may hold it per distinct frame."""
         return torch.cat([features, self(features)], dim=-1)
 
-    def read_pairs(self, pairs: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
-        """Clip features (B, D) of per-frame `pair`s (B, T, 2F) by `temporal`: the translated reading, or
-        with `both_readings` the sum of the normalised raw and translated readings."""
-        features, translated = pairs.chunk(2, dim=-1)
-        reading = temporal(translated)
-        if not self.both_readings:
-            return reading
-        return F.normalize(temporal(features), dim=-1) + F.normalize(reading, dim=-1)
-
-    def read(self, features: Tensor, temporal: Callable[[Tensor], Tensor]) -> Tensor:
-        """Clip features (B, D) of robot video's per-frame features (B, T, F) by `temporal`."""
-        return self.read_pairs(self.pair(features), temporal)
+    def paired_pass(self, frame_encoder: nn.Module) -> nn.Module:
+        return _EncodeThenPair(frame_encoder, self)

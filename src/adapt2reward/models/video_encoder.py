@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from adapt2reward.models.freezing import FrozenEvalMixin
 from adapt2reward.models.inference_runtime import accelerate
-from adapt2reward.models.look_translator import LookTranslator
+from adapt2reward.models.look_translator import LookTranslator, PairedReadings
 
 
 class VideoEncoder(FrozenEvalMixin):
@@ -19,8 +19,9 @@ class VideoEncoder(FrozenEvalMixin):
     `encode_frames` once per clip, cache the (T, F) features and train with `forward_from_frame_features`;
     `forward(frames)` equals `read(encode_frames(frames))`.
 
-    `look_translator` (None unless the model has one, see `models.look_translator`): every video the tower
-    reads is read as robot video and its frame features moved towards the human look (`read`).
+    `look_translator` (None unless the model has one, see `models.look_translator` and
+    `models.encoder_translator`): every video the tower reads is read as robot video and each frame also
+    read in the human look (`frame_input_pass`, `read_inputs`).
     """
 
     def __init__(
@@ -31,7 +32,7 @@ class VideoEncoder(FrozenEvalMixin):
         self.temporal = temporal
         self.image_size = image_size
         self.max_frames = max_frames
-        self.look_translator: LookTranslator | None = None
+        self.look_translator: PairedReadings | None = None
 
     @property
     def feature_dim(self) -> int:
@@ -79,21 +80,33 @@ class VideoEncoder(FrozenEvalMixin):
 
     def read(self, feats: Tensor, temporal: Callable[[Tensor], Tensor] | None = None) -> Tensor:
         """Per-frame features (B, T, F) -> clip features (B, D), not normalised, by `temporal` (default:
-        `forward_from_frame_features`) through the look translator when the tower has one."""
-        return self.read_inputs(self.frame_inputs(feats), temporal)
+        `forward_from_frame_features`) through the look translator when the tower has one. A translator
+        inside the frame encoder needs the pixels (`forward`)."""
+        if self.look_translator is None:
+            return self.read_inputs(feats, temporal)
+        if not isinstance(self.look_translator, LookTranslator):
+            raise ValueError(
+                "this model translates the look inside its frame encoder: score its video from pixels "
+                "(encode_video), not from frame features"
+            )
+        return self.read_inputs(self.look_translator.pair(feats), temporal)
 
-    def frame_inputs(self, feats: Tensor) -> Tensor:
-        """Per-frame features (..., F) -> what `read_inputs` takes per frame: the features themselves, or
-        with a look translator each frame beside its translation (..., 2F). Frame by frame, so it
-        commutes with gathering frames into clips (an inference cache computes it once per frame)."""
-        return feats if self.look_translator is None else self.look_translator.pair(feats)
+    def frame_input_pass(self) -> nn.Module:
+        """A module: float pixels (N, 3, S, S) on the 0-255 scale -> what `read_inputs` takes per frame,
+        the features (N, F), or with a look translator each frame's features beside their translation
+        (N, 2F). Frame by frame, so an inference cache holds it per distinct frame."""
+        if self.look_translator is None:
+            return self.frame_encoder
+        return self.look_translator.paired_pass(self.frame_encoder)
 
     def read_inputs(self, inputs: Tensor, temporal: Callable[[Tensor], Tensor] | None = None) -> Tensor:
-        """Per-frame `frame_inputs` (B, T, F or 2F) -> clip features (B, D), not normalised."""
+        """Per-frame inputs (B, T, F or 2F) of `frame_input_pass` -> clip features (B, D), not normalised."""
         temporal = self.forward_from_frame_features if temporal is None else temporal
         if self.look_translator is None:
             return temporal(inputs)
         return self.look_translator.read_pairs(inputs, temporal)
 
     def forward(self, frames: Tensor) -> Tensor:
-        return self.read(self.encode_frames(frames))
+        self.check_frames(frames)
+        b, t = frames.shape[:2]
+        return self.read_inputs(self.frame_input_pass()(frames.flatten(0, 1).float()).view(b, t, -1))

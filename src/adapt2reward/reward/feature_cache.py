@@ -117,21 +117,22 @@ class CachedVideoEncoder:
             self._compiled = None
 
     def _modules(self) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]:
-        """(frame encoder, clip reader of `frame_inputs`) run by `runtime`, resolved at first use, when the
+        """(frame input pass, clip reader of its inputs) run by `runtime`, resolved at first use, when the
         model sits on its final device ("auto" is PyTorch off the CPU); snapshots, since `clear()` drops
         them."""
         if self._compiled is None:
             video = self.model.video
             temporal = accelerate(video.temporal, self.runtime, snapshot=True)
             self._compiled = (
-                accelerate(video.frame_encoder, self.runtime, snapshot=True),
+                accelerate(video.frame_input_pass(), self.runtime, snapshot=True),
                 temporal if video.look_translator is None else partial(video.read_inputs, temporal=temporal),
             )
         return self._compiled
 
     @property
     def frame_encoder(self) -> Callable[[Tensor], Tensor]:
-        """float pixels on the 0-255 scale (N, 3, S, S) -> features (N, F), run by `runtime`."""
+        """float pixels on the 0-255 scale (N, 3, S, S) -> `VideoEncoder.frame_input_pass` inputs (N, F, or
+        2F with a look translator), run by `runtime`."""
         return self._modules()[0]
 
     @torch.no_grad()
@@ -172,8 +173,8 @@ class CachedVideoEncoder:
         return F.normalize(self._modules()[1](inputs.to(self.model.device)), dim=-1)
 
     def _frame_inputs(self, frames: Tensor, digests: list[bytes]) -> Tensor:
-        """`VideoEncoder.frame_inputs` (N, F or 2F) of frames (N, 3, S, S): cached per distinct frame, so a
-        translated frame is translated once, not once per clip that holds it."""
+        """`VideoEncoder.frame_input_pass` inputs (N, F or 2F) of frames (N, 3, S, S): cached per distinct
+        frame, so a translated frame is translated once, not once per clip that holds it."""
         self.frames_seen += len(digests)
         known: dict[bytes, Tensor] = {}
         missing: dict[bytes, int] = {}  # digest -> first row holding that frame
@@ -194,7 +195,6 @@ class CachedVideoEncoder:
                     for s in range(0, len(index), FRAME_BATCH)
                 ]
             )
-            new = self.model.video.frame_inputs(new)
             self.frames_encoded += len(index)
             for d, feature in zip(missing, new, strict=True):
                 known[d] = feature

@@ -1,9 +1,10 @@
-"""Give a stage-2 checkpoint a look translator (issue #9, lever 11; `a2r translate-look`).
+"""Give a stage-2 checkpoint a look translator (issue #9, levers 11-13; `a2r translate-look`).
 
-The translator (`models.look_translator`) is fitted on the frame features of the checkpoint's own robot
-training clips (its split, its failure sources) and of their copies filmed in the human look, found in
-`pairs` by `extra.view_of`. Nothing else of the model changes; the new checkpoint scores every video
-through the translator. No clip outside the run's robot training data enters the fit.
+The translator, an affine map of frame features (`models.look_translator`) or a trained copy of the frame
+encoder's last blocks (`models.encoder_translator`, `training.encoder_translation`), is fitted on the
+checkpoint's own robot training clips (its split, its failure sources) and their copies filmed in the
+human look, found in `pairs` by `extra.view_of`. Nothing else of the model changes; the new checkpoint
+scores every video through the translator. No clip outside the run's robot training data enters the fit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, 
 from adapt2reward.models.look_translator import check_fit_settings
 from adapt2reward.training.adapt import robot_training_items
 from adapt2reward.training.config import TrainConfig
+from adapt2reward.training.encoder_translation import EncoderFitConfig, fit_encoder_translator
 
 
 def translate_checkpoint(
@@ -31,11 +33,15 @@ def translate_checkpoint(
     strength: float = 0.7,
     both_readings: bool = False,
     progress: bool = True,
+    encoder: EncoderFitConfig | None = None,
 ) -> dict[str, Any]:
     """Fit a look translator for `checkpoint` and write the checkpoint with it to `out`; returns what
     the new config records under "look_translator". `both_readings`: the new checkpoint scores the sum
-    of the raw and translated readings (lever 12), not the translated one alone (lever 11)."""
-    check_fit_settings(ridge, strength)  # before the clips load
+    of the raw and translated readings (lever 12), not the translated one alone (lever 11). `encoder`:
+    train a copy of the frame encoder's last blocks (lever 13, seeded by the checkpoint's training seed)
+    instead of fitting the affine map (`ridge` and `strength` then do not apply)."""
+    if encoder is None:
+        check_fit_settings(ridge, strength)  # before the clips load
     if Path(out).resolve() == Path(checkpoint).resolve():
         raise ValueError(f"out {out} is the checkpoint itself: write the translated checkpoint elsewhere")
     config = read_config(checkpoint)
@@ -46,7 +52,10 @@ def translate_checkpoint(
         raise CheckpointError(f"{checkpoint} already reads video through a look translator")
     readings = "both" if both_readings else "translated"
     # validates the frame encoder
-    model_config = dataclasses.replace(model_config, look_translator=True, look_readings=readings)
+    blocks = encoder.blocks if encoder else 0
+    model_config = dataclasses.replace(
+        model_config, look_translator=True, look_readings=readings, look_translator_blocks=blocks
+    )
     model = Adapt2RewardModel(model_config).eval()
     translator = model.video.look_translator
     model.video.look_translator = None  # the source checkpoint has no translator tensors
@@ -54,17 +63,20 @@ def translate_checkpoint(
     model.video.look_translator = translator
 
     robot_bank, copy_bank, copy_index = paired_training_clips(checkpoint, pairs, model.video, progress)
-    human = copy_bank.frame_features[copy_index]
-    translator.fit(robot_bank.frame_features.flatten(0, 1), human.flatten(0, 1), ridge, strength)
-
-    record = {
-        "from": str(checkpoint),
-        "pairs": [str(p) for p in pairs],
-        "ridge": ridge,
-        "strength": strength,
-        "readings": readings,
+    record: dict[str, Any] = {"from": str(checkpoint), "pairs": [str(p) for p in pairs], "readings": readings}
+    if encoder is None:
+        human = copy_bank.frame_features[copy_index]
+        translator.fit(robot_bank.frame_features.flatten(0, 1), human.flatten(0, 1), ridge, strength)
+        record |= {"ridge": ridge, "strength": strength}
+    else:
+        seed = int(config["train"].get("seed", 0))
+        frame_pass = translator.paired_pass(model.video.frame_encoder)
+        human = copy_bank.videos[copy_index]
+        history = fit_encoder_translator(frame_pass, robot_bank.videos, human, encoder, seed, progress)
+        record |= {"encoder": encoder.to_dict(), "seed": seed, "pair_error": history}
+    record |= {
         "clips": len(robot_bank),
-        "frames": int(robot_bank.frame_features.shape[0] * robot_bank.frame_features.shape[1]),
+        "frames": int(robot_bank.videos.shape[0] * robot_bank.videos.shape[1]),
     }
     save_model(out, model, {**config, "model": model_config.to_dict(), "look_translator": record})
     return record
