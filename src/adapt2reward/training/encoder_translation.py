@@ -32,7 +32,8 @@ CHUNK = 512  # frames per no-gradient pass
 class EncoderFitConfig(JsonConfig):
     """blocks: the EfficientNet's last blocks copied and trained (of 16); epochs, lr (Adam), batch (frames
     a step), held_out (share of the clip pairs kept aside for the pair error). The defaults are the
-    setting of benchmarks/encoder_map.py, chosen on the validation bank (docs/evaluation.md)."""
+    setting first tried in an exploratory script (commit c64fb5b, `encoder_map.json`), chosen on the
+    validation bank (docs/evaluation.md)."""
 
     blocks: int = 4
     epochs: int = 6
@@ -92,20 +93,22 @@ def fit_encoder_translator(
     generator = torch.Generator().manual_seed(seed)
     set_trainable([translator], True)
     optimizer = torch.optim.Adam(translator.parameters(), lr=config.lr)
+    steps = -(-len(train) // config.batch)
     bar = tqdm(
-        range(config.epochs), desc="training the encoder translator", unit="epoch", disable=not progress
+        total=config.epochs * steps, desc="training the encoder translator", unit="step", disable=not progress
     )
-    for epoch in bar:
+    for epoch in range(config.epochs):
         order = train[torch.randperm(len(train), generator=generator)]
         for i in range(0, len(order), config.batch):
             b = order[i : i + config.batch]
-            loss = F.mse_loss(translator(robot_in[b]), target[b]) + F.mse_loss(
-                translator(human_in[b]), target[b]
-            )
+            robot_loss = F.mse_loss(translator(robot_in[b]), target[b])
+            loss = robot_loss + F.mse_loss(translator(human_in[b]), target[b])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            bar.update()
         history.append({"epoch": epoch + 1, **pair_error()})
-        bar.set_postfix(held_out_error=f"{history[-1]['robot_relative_error']:.3f}")
+        bar.set_postfix(epoch=epoch + 1, held_out_error=f"{history[-1]['robot_relative_error']:.3f}")
+    bar.close()
     set_trainable([translator], False)
     return history
