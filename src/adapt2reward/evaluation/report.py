@@ -80,10 +80,6 @@ def per_run_tables(
     return out
 
 
-def _mean(value: Cell) -> float | None:
-    return value[0] if isinstance(value, tuple) else value
-
-
 def seed_table(
     rates: dict[str, dict[str, float | None]], groups: dict[str, list[str]], columns: list[str]
 ) -> dict[str, dict[str, Cell]]:
@@ -169,8 +165,7 @@ def _protocol_section(summary: dict[str, Any], results_dir: Path) -> list[str]:
         out += per_run_tables(rates, groups, columns, _pct)
         key = "variant" if spec["by"] == "variant" else "task"
         out += _paired_section([r for r in records if r[key] in spec["columns"]], groups)
-        means = {m: {c: _mean(v) for c, v in row.items()} for m, row in table.items()}
-        png = plot_success_bars(means, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
+        png = plot_success_bars(table, f"{name}: {sweep}", results_dir / f"{name}-{_slug(sweep)}-success.png")
         out += ["", f"![{name} {sweep}]({png.name})"]
     out += _paper_section(name)
     out += _episode_plots(name, results_dir, records, groups)

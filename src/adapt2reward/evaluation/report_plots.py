@@ -31,25 +31,31 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def plot_percent_bars(
-    shares: Mapping[str, Mapping[str, float | None]],
+    shares: Mapping[str, Mapping[str, float | tuple[float, float] | None]],
     title: str,
     ylabel: str,
     path: str | Path,
     reference: float | None = None,
 ) -> Path:
-    """Grouped bars of shares (shares[method][column], 0-1) in %, one bar per method; a missing share is
-    drawn as 0; `reference` (in %) draws a dashed line."""
+    """Grouped bars of shares (shares[method][column], 0-1) in %, one bar per method; a (mean, sd) share
+    (training seeds) gets an error bar of one sd; a missing share is drawn as 0; `reference` (in %) draws
+    a dashed line."""
     methods = list(shares)
     columns = list(dict.fromkeys(c for m in methods for c in shares[m]))
     x = np.arange(len(columns))
     width = 0.8 / max(len(methods), 1)
-    fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(columns) + 3), 3.8))
+    # the legend goes below the bars: method names are long, and beside the axes they squeeze them
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(columns) + 3), 3.8 + 0.2 * len(methods)))
     # tab10 repeats its colours after 10 methods: two methods would look the same
     colors = plt.get_cmap("tab10" if len(methods) <= 10 else "tab20").colors
     for i, method in enumerate(methods):
-        heights = [100 * (shares[method].get(c) or 0.0) for c in columns]
+        cells = [shares[method].get(c) for c in columns]
+        heights = [100 * ((v[0] if isinstance(v, tuple) else v) or 0.0) for v in cells]
+        spread = [100 * v[1] if isinstance(v, tuple) else 0.0 for v in cells]
         offset = (i - (len(methods) - 1) / 2) * width
         ax.bar(x + offset, heights, width, label=method, color=colors[i % len(colors)])
+        if any(spread):
+            ax.errorbar(x + offset, heights, yerr=spread, fmt="none", ecolor="black", elinewidth=1, capsize=2)
     if reference is not None:
         ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
     tilt = len(columns) > 4
@@ -58,12 +64,15 @@ def plot_percent_bars(
     ax.set_ylim(0, 105)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2 if tilt else -0.1), frameon=False)
     return _save(fig, Path(path))
 
 
-def plot_success_bars(rates: Mapping[str, Mapping[str, float | None]], title: str, path: str | Path) -> Path:
-    """Grouped bars: success rate (rates[method][column], 0-1) per column, one bar per method."""
+def plot_success_bars(
+    rates: Mapping[str, Mapping[str, float | tuple[float, float] | None]], title: str, path: str | Path
+) -> Path:
+    """Grouped bars: success rate (rates[method][column], 0-1, or (mean, sd) over seeds) per column, one
+    bar per method."""
     return plot_percent_bars(rates, title, "success rate (%)", path)
 
 
