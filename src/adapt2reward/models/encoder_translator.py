@@ -26,6 +26,15 @@ from adapt2reward.models.frame_encoders import EfficientNetFrameEncoder
 from adapt2reward.models.look_translator import PairedReadings
 
 
+def _pooled_tail(
+    x: Tensor, blocks: nn.ModuleList, conv_head: nn.Module, bn: nn.Module, activation: nn.Module
+) -> Tensor:
+    """The last MBConv blocks and the head of an EfficientNet, then the global average pool (N, F)."""
+    for block in blocks:
+        x = block(x)
+    return activation(bn(conv_head(x))).mean(dim=(2, 3))
+
+
 class EncoderLookTranslator(PairedReadings):
     """A copy of the last `blocks` MBConv blocks and the head of an EfficientNet frame encoder."""
 
@@ -33,9 +42,7 @@ class EncoderLookTranslator(PairedReadings):
         self, frame_encoder: EfficientNetFrameEncoder, blocks: int, both_readings: bool = False
     ) -> None:
         super().__init__(both_readings)
-        net = frame_encoder.net
-        if not 1 <= blocks <= len(net._blocks):
-            raise ValueError(f"blocks must lie in 1..{len(net._blocks)}, got {blocks}")
+        net = frame_encoder.net  # `ModelConfig.look_translator_blocks` bounds `blocks`
         self.cut = len(net._blocks) - blocks
         self.blocks = copy.deepcopy(net._blocks[self.cut :])
         self.conv_head, self.bn1 = copy.deepcopy(net._conv_head), copy.deepcopy(net._bn1)
@@ -43,9 +50,7 @@ class EncoderLookTranslator(PairedReadings):
 
     def forward(self, trunk: Tensor) -> Tensor:
         """Activations after the shared blocks (N, C, h, w) -> translated features (N, F)."""
-        for block in self.blocks:
-            trunk = block(trunk)
-        return self.activation(self.bn1(self.conv_head(trunk))).mean(dim=(2, 3))
+        return _pooled_tail(trunk, self.blocks, self.conv_head, self.bn1, self.activation)
 
     def paired_pass(self, frame_encoder: nn.Module) -> nn.Module:
         return SharedTrunkPass(frame_encoder, self)
@@ -61,7 +66,7 @@ class SharedTrunkPass(nn.Module):
 
     def trunk(self, pixels: Tensor) -> Tensor:
         net = self.net
-        x = net._swish(net._bn0(net._conv_stem((pixels - 127.0) / 128.0)))
+        x = net._swish(net._bn0(net._conv_stem(EfficientNetFrameEncoder.normalise(pixels))))
         for block in net._blocks[: self.translator.cut]:
             x = block(x)
         return x
@@ -69,9 +74,7 @@ class SharedTrunkPass(nn.Module):
     def raw(self, trunk: Tensor) -> Tensor:
         """The frozen frame encoder's features (N, F) from the shared activations."""
         net = self.net
-        for block in net._blocks[self.translator.cut :]:
-            trunk = block(trunk)
-        return net._swish(net._bn1(net._conv_head(trunk))).mean(dim=(2, 3))
+        return _pooled_tail(trunk, net._blocks[self.translator.cut :], net._conv_head, net._bn1, net._swish)
 
     def forward(self, pixels: Tensor) -> Tensor:
         trunk = self.trunk(pixels)

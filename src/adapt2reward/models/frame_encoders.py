@@ -40,8 +40,13 @@ class EfficientNetFrameEncoder(FrozenEvalMixin):
             set_trainable(net._blocks[EFFICIENTNET_BLOCKS - trainable_blocks :], True)
             set_trainable([net._conv_head, net._bn1], True)
 
+    @staticmethod
+    def normalise(pixels: Tensor) -> Tensor:
+        """Pixels on the 0-255 scale -> the network's input scale."""
+        return (pixels - 127.0) / 128.0
+
     def forward(self, pixels: Tensor) -> Tensor:
-        return self.net.extract_features((pixels - 127.0) / 128.0).mean(dim=(2, 3))
+        return self.net.extract_features(self.normalise(pixels)).mean(dim=(2, 3))
 
 
 class SmallCNNFrameEncoder(nn.Module):

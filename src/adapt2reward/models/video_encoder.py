@@ -17,7 +17,7 @@ class VideoEncoder(FrozenEvalMixin):
 
     When the frame encoder is fully frozen (`frame_encoder_frozen`), a training loop may compute
     `encode_frames` once per clip, cache the (T, F) features and train with `forward_from_frame_features`;
-    `forward(frames)` equals `read(encode_frames(frames))`.
+    `forward(frames)` equals `read(encode_frames(frames))` (unless the look translator works on pixels).
 
     `look_translator` (None unless the model has one, see `models.look_translator` and
     `models.encoder_translator`): every video the tower reads is read as robot video and each frame also
@@ -63,10 +63,13 @@ class VideoEncoder(FrozenEvalMixin):
 
     def encode_frames(self, frames: Tensor) -> Tensor:
         """uint8 or float (0-255) frames (B, T, 3, H, W) -> per-frame features (B, T, F)."""
+        return self._per_frame(self.frame_encoder, frames)
+
+    def _per_frame(self, frame_pass: nn.Module, frames: Tensor) -> Tensor:
+        """`frame_pass` over every frame of checked frames (B, T, 3, H, W) -> (B, T, ...)."""
         self.check_frames(frames)
         b, t = frames.shape[:2]
-        pixels = frames.flatten(0, 1).float()
-        return self.frame_encoder(pixels).view(b, t, -1)
+        return frame_pass(frames.flatten(0, 1).float()).view(b, t, -1)
 
     def forward_from_frame_features(self, feats: Tensor) -> Tensor:
         """Per-frame features (B, T, F) -> clip features (B, D), not normalised."""
@@ -107,6 +110,4 @@ class VideoEncoder(FrozenEvalMixin):
         return self.look_translator.read_pairs(inputs, temporal)
 
     def forward(self, frames: Tensor) -> Tensor:
-        self.check_frames(frames)
-        b, t = frames.shape[:2]
-        return self.read_inputs(self.frame_input_pass()(frames.flatten(0, 1).float()).view(b, t, -1))
+        return self.read_inputs(self._per_frame(self.frame_input_pass(), frames))

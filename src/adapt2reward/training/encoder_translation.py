@@ -22,6 +22,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from adapt2reward.json_config import JsonConfig, check
+from adapt2reward.models.config import EFFICIENTNET_BLOCKS
 from adapt2reward.models.encoder_translator import SharedTrunkPass
 from adapt2reward.models.freezing import set_trainable
 
@@ -42,7 +43,9 @@ class EncoderFitConfig(JsonConfig):
     held_out: float = 0.1
 
     def __post_init__(self) -> None:
-        check(1 <= self.blocks <= 16, self, "blocks", "must lie in 1..16")
+        check(
+            1 <= self.blocks <= EFFICIENTNET_BLOCKS, self, "blocks", f"must lie in 1..{EFFICIENTNET_BLOCKS}"
+        )
         check(self.epochs >= 1, self, "epochs", "must be >= 1")
         check(self.lr > 0, self, "lr", "must be positive")
         check(self.batch >= 1, self, "batch", "must be >= 1")
