@@ -247,6 +247,41 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
     assert get_protocol("task-generalization").unseen_robot_tasks
 
 
+def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training(stage1, stage2, tmp_path):
+    from adapt2reward.evaluation.leakage import LeakError, trained_clip_keys, trained_robot_clips
+    from adapt2reward.evaluation.runner import (
+        checkpoint_identity,
+        checkpoint_kind,
+        load_method,
+        run_evaluation,
+    )
+
+    out, _ = stage2
+    ensemble = tmp_path / "ensemble"
+    args = ["ensemble", "--member", str(out), "--member", str(stage1), "--out", str(ensemble)]
+    result = CliRunner().invoke(app, [*args, "--penalty", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert checkpoint_kind(ensemble) == "ensemble"
+    rng = np.random.default_rng(3)
+    clips = np.stack([render_clip("drawer-close", "robot", o, rng)[0] for o in ("success", "wrong_way")])
+    members = torch.stack([RewardModel.load(p).reward(clips, "close the drawer") for p in (out, stage1)])
+    expected = members.mean(0) - 0.5 * members.std(0, correction=0)
+    assert torch.allclose(load_method("ensemble", ensemble).reward(clips, "close the drawer"), expected)
+    assert str(out.resolve()) in checkpoint_identity("ensemble", ensemble) and "penalty=0.5" in (
+        checkpoint_identity("ensemble", ensemble)
+    )
+    # the leak checks read the members' training
+    assert {r.id for r in trained_robot_clips(ensemble)} == {r.id for r in trained_robot_clips(out)}
+    assert trained_clip_keys(ensemble) == trained_clip_keys(out) | trained_clip_keys(stage1)
+    protocol = tmp_path / "unseen.json"
+    sweep = {"by": "task", "tasks": ["drawer-close"], "variants": ["train"]}
+    protocol.write_text(json.dumps({"unseen_robot_tasks": True, "sweeps": {"targets": sweep}}))
+    with pytest.raises(LeakError, match="'mixed'.*robot clips of \\['drawer-close'\\]"):
+        run_evaluation(str(protocol), {"mixed": ("ensemble", ensemble)}, out, tmp_path / "p")
+    one = CliRunner().invoke(app, ["ensemble", "--member", str(out), "--out", str(tmp_path / "one")])
+    assert one.exit_code == 2 and "at least two" in one.output and not (tmp_path / "one").exists()
+
+
 def _mirrored_views(data, out, domain="human"):
     """A second-view folder: every synthetic clip of `domain` mirrored and recoloured, linked by `view_of`."""
 

@@ -658,6 +658,24 @@ def translate_look(
 
 
 @command()
+def ensemble(
+    member: Annotated[
+        list[Path], typer.Option(help="Checkpoint folder of a member (repeatable, two or more).")
+    ],
+    out: Annotated[Path, typer.Option(help="Ensemble folder to write (config.json only).")],
+    penalty: Annotated[
+        float, typer.Option(help="Subtract this many of the members' std from their mean reward.", min=0.0)
+    ] = 0.0,
+) -> None:
+    """Read several trained rewards as one: their mean reward less `penalty` times their spread; the folder
+    is scored, planned with and benchmarked like any checkpoint."""
+    from adapt2reward.reward.ensemble import EnsembleConfig, save_ensemble
+
+    config = EnsembleConfig(tuple(str(m) for m in member), penalty)
+    typer.echo(json.dumps({"ensemble": str(save_ensemble(out, config)), **config.to_dict()}))
+
+
+@command()
 def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
     config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,

@@ -17,29 +17,47 @@ TARGET_CLIPS = "target-clips"
 
 
 def load_method(kind: str, path: str | Path, device: str = "cpu") -> Any:
-    """A reward model on `device`: an Adapt2Reward checkpoint (`adapt2reward`) or a baseline of `kind`."""
+    """A reward model on `device`: an Adapt2Reward checkpoint (`adapt2reward`), an ensemble of checkpoints
+    (`ensemble`, `reward.ensemble`) or a baseline of `kind`."""
     if kind == "adapt2reward":
         from adapt2reward.reward.reward_model import RewardModel
 
         return RewardModel.load(path, device)
+    if kind == "ensemble":
+        from adapt2reward.reward.ensemble import EnsembleReward, read_ensemble
+
+        config = read_ensemble(path)
+        members = [load_method(checkpoint_kind(m), m, device) for m in config.members]
+        return EnsembleReward(members, config.penalty)
     from adapt2reward.baselines import load_reward
 
     return load_reward(kind, path, device)
 
 
 def checkpoint_kind(path: str | Path) -> str:
-    """`adapt2reward`, or the baseline kind a trained baseline's `config.json` records."""
+    """`adapt2reward`, `ensemble`, or the baseline kind a trained baseline's `config.json` records."""
     from adapt2reward.baselines.reward import KIND_KEY
     from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
+    from adapt2reward.reward.ensemble import ENSEMBLE_KEY
 
     if not (Path(path) / CONFIG_FILE).is_file():
         return "adapt2reward"  # loading reports what is missing
-    return read_config(path).get(KIND_KEY) or "adapt2reward"
+    config = read_config(path)
+    if ENSEMBLE_KEY in config:
+        return "ensemble"
+    return config.get(KIND_KEY) or "adapt2reward"
 
 
 def checkpoint_identity(kind: str, path: str | Path) -> str:
-    """Names a checkpoint's weights: kind, folder, and the weights file's size and modification time."""
+    """Names a checkpoint's weights: kind, folder, and the weights file's size and modification time; an
+    ensemble's names its penalty and every member's."""
     folder = Path(path).resolve()
+    if kind == "ensemble":
+        from adapt2reward.reward.ensemble import read_ensemble
+
+        config = read_ensemble(path)
+        members = "; ".join(checkpoint_identity(checkpoint_kind(m), m) for m in config.members)
+        return f"{kind}:{folder}:penalty={config.penalty}:[{members}]"
     stamps = sorted(
         f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in folder.glob("*.safetensors")
     )

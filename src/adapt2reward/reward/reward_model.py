@@ -20,6 +20,7 @@ import torch
 from adapt2reward.data.transforms import frame_indices, to_video_tensor
 from adapt2reward.models import Adapt2RewardModel, ModelConfig
 from adapt2reward.models.checkpoint import CheckpointError, load_model_weights, read_config
+from adapt2reward.reward.ensemble import ENSEMBLE_KEY
 from adapt2reward.reward.feature_cache import CachedTextEncoder, CachedVideoEncoder
 from adapt2reward.reward.protocol import Clips
 from adapt2reward.reward.scoring import Scorer, ScoringConfig
@@ -63,6 +64,11 @@ class RewardModel:
         "scoring", else by the paper's cosine.
         """
         config = read_config(ckpt_dir)
+        if ENSEMBLE_KEY in config:
+            raise CheckpointError(
+                f"{ckpt_dir} is a reward ensemble (`a2r ensemble`), not one model: `a2r eval` and "
+                "`a2r bench` score it, or load it with adapt2reward.evaluation.runner.load_method"
+            )
         if "model" not in config:
             raise CheckpointError(
                 f"{ckpt_dir}/config.json has no 'model' section: not an adapt2reward checkpoint"
