@@ -248,6 +248,7 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
 
 
 def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training(stage1, stage2, tmp_path):
+    from adapt2reward.cli import _methods
     from adapt2reward.evaluation.leakage import LeakError, trained_clip_keys, trained_robot_clips
     from adapt2reward.evaluation.runner import (
         checkpoint_identity,
@@ -262,6 +263,10 @@ def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training
     result = CliRunner().invoke(app, [*args, "--penalty", "0.5"])
     assert result.exit_code == 0, result.output
     assert checkpoint_kind(ensemble) == "ensemble"
+    assert _methods(ensemble, "e", None, [f"m={out}"]) == {
+        "e": ("ensemble", ensemble),
+        "m": ("adapt2reward", out),
+    }
     rng = np.random.default_rng(3)
     clips = np.stack([render_clip("drawer-close", "robot", o, rng)[0] for o in ("success", "wrong_way")])
     members = torch.stack([RewardModel.load(p).reward(clips, "close the drawer") for p in (out, stage1)])

@@ -743,10 +743,10 @@ def _methods(
     checkpoint: Path, name: str, baselines: list[str] | None, extra: list[str] | None
 ) -> dict[str, tuple[str, Path]]:
     """Method name -> (kind, checkpoint): the main checkpoint, `KIND=PATH` baselines, `NAME=PATH` models
-    (an Adapt2Reward checkpoint or a trained baseline, told apart by the checkpoint's config)."""
+    (an Adapt2Reward checkpoint, an ensemble or a trained baseline, told apart by the checkpoint's config)."""
     from adapt2reward.evaluation.runner import checkpoint_kind
 
-    methods = {name: ("adapt2reward", checkpoint)}
+    methods = {name: (checkpoint_kind(checkpoint), checkpoint)}
     for spec, is_baseline in [(b, True) for b in baselines or []] + [(e, False) for e in extra or []]:
         if "=" not in spec:
             raise ValueError(f"expected {'KIND' if is_baseline else 'NAME'}=PATH, got {spec!r}")
