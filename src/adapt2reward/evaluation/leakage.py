@@ -19,7 +19,7 @@ from pathlib import Path
 from adapt2reward.data.records import MANIFEST_NAME, ClipRecord, iter_manifest
 from adapt2reward.data.run_data import load_robot_split
 from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
-from adapt2reward.reward.ensemble import ENSEMBLE_KEY, read_ensemble
+from adapt2reward.reward.ensemble import is_ensemble, read_ensemble
 
 ClipKey = tuple[str, str, int]  # (domain, task, seed)
 
@@ -31,11 +31,10 @@ class LeakError(ValueError):
 def trained_robot_clips(ckpt_dir: str | Path) -> list[ClipRecord]:
     """The robot clips (success and failure) a checkpoint trained on, from its saved train config; none
     for a checkpoint that trained on no robot clips (stage 1, Concept2Robot); an ensemble's members' all."""
-    config = read_config(ckpt_dir)
-    if ENSEMBLE_KEY in config:
+    if is_ensemble(ckpt_dir):
         members = read_ensemble(ckpt_dir).members
         return [record for member in members for record in trained_robot_clips(member)]
-    train = config.get("train") or {}
+    train = read_config(ckpt_dir).get("train") or {}
     if not train.get("robot"):
         return []
     split = load_robot_split(
@@ -77,7 +76,7 @@ def trained_clip_keys(ckpt_dir: str | Path) -> set[ClipKey]:
     """(domain, task, seed) of every clip in the dataset folders a checkpoint trained on, and those of the
     checkpoints it started from (`init`, e.g. stage 1): whole folders, held-out clips included (a
     superset); a folder that is gone is skipped. An ensemble's are its members' all."""
-    if (Path(ckpt_dir) / CONFIG_FILE).is_file() and ENSEMBLE_KEY in read_config(ckpt_dir):
+    if is_ensemble(ckpt_dir):
         return set().union(*(trained_clip_keys(member) for member in read_ensemble(ckpt_dir).members))
     keys: set[ClipKey] = set()
     seen: set[Path] = set()

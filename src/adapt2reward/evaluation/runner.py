@@ -38,14 +38,13 @@ def checkpoint_kind(path: str | Path) -> str:
     """`adapt2reward`, `ensemble`, or the baseline kind a trained baseline's `config.json` records."""
     from adapt2reward.baselines.reward import KIND_KEY
     from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
-    from adapt2reward.reward.ensemble import ENSEMBLE_KEY
+    from adapt2reward.reward.ensemble import is_ensemble
 
     if not (Path(path) / CONFIG_FILE).is_file():
         return "adapt2reward"  # loading reports what is missing
-    config = read_config(path)
-    if ENSEMBLE_KEY in config:
+    if is_ensemble(path):
         return "ensemble"
-    return config.get(KIND_KEY) or "adapt2reward"
+    return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
 def checkpoint_identity(kind: str, path: str | Path) -> str:

@@ -39,14 +39,14 @@ class EnsembleConfig(JsonConfig):
         repeated = sorted({m for m in self.members if self.members.count(m) > 1})
         check(not repeated, self, "members", f"name {repeated} more than once")
         check(self.penalty >= 0, self, "penalty", "must be >= 0")
-        nested = [m for m in self.members if (Path(m) / CONFIG_FILE).is_file() and is_ensemble(m)]
+        nested = [m for m in self.members if is_ensemble(m)]
         if nested:
             fail(self, f"members {nested} are ensembles themselves; name their members instead")
 
 
 def is_ensemble(path: str | Path) -> bool:
-    """Whether a checkpoint folder is an ensemble's."""
-    return ENSEMBLE_KEY in read_config(path)
+    """Whether a folder is an ensemble's (False for one without a config.json: its loader says why)."""
+    return (Path(path) / CONFIG_FILE).is_file() and ENSEMBLE_KEY in read_config(path)
 
 
 def read_ensemble(path: str | Path) -> EnsembleConfig:
