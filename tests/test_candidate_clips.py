@@ -53,3 +53,57 @@ def test_planner_clips_filmed_in_the_human_look_are_the_same_candidates(tmp_path
         assert np.abs(load_clip(robot, a).astype(int) - load_clip(human, b)).mean() > 10  # another look
     with pytest.raises(ValueError, match="unknown look 'alien'"):
         record_planner_dataset(tmp_path / "bad", ["drawer-close"], 1, TINY, look="alien")
+
+
+class BrightnessGuide:
+    """A guide that reads frames (brighter is better) and remembers every clip it was shown."""
+
+    uses_frames = True
+    identity = "brightness"
+
+    def __init__(self) -> None:
+        self.seen: set[bytes] = set()
+
+    def __call__(self, clips, instruction, infos):
+        self.seen.update(clip.tobytes() for clip in clips)
+        return clips.reshape(len(clips), -1).mean(axis=1)
+
+
+@pytest.mark.slow
+def test_a_frame_reading_guide_searches_alone_and_is_named_in_every_record(tmp_path):
+    from adapt2reward.data import load_clip
+
+    guide = BrightnessGuide()
+    record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, per_episode=6, progress=False, guides=[guide])
+    records = read_manifest(tmp_path)
+    assert len(records) >= 2 and all(r.extra["guides"] == ["brightness"] for r in records)
+    assert all(load_clip(tmp_path, r).tobytes() in guide.seen for r in records)  # no oracle or noise clip
+
+
+def test_guides_are_checked_before_any_episode(tmp_path):
+    with pytest.raises(ValueError, match="at least one guide"):
+        record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, guides=[])
+    with pytest.raises(ValueError, match=r"brightness\) cannot film the robot's search in the 'human' look"):
+        record_planner_dataset(tmp_path, ["drawer-close"], 1, TINY, look="human", guides=[BrightnessGuide()])
+    assert not (tmp_path / "manifest.jsonl").exists()
+
+
+def test_cli_guide_is_the_checkpoints_reward(stage1, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import adapt2reward.planning.candidate_clips as candidate_clips
+    from adapt2reward.cli import app
+
+    calls = {}
+    monkeypatch.setattr(candidate_clips, "record_planner_dataset", lambda *a, **kw: calls.update(kw) or 0)
+    result = CliRunner().invoke(app, ["record-planner", "--out", str(tmp_path), "--guide", str(stage1)])
+    assert result.exit_code == 0, result.output
+    (guide,) = calls["guides"]
+    assert guide.uses_frames and str(stage1.resolve()) in guide.identity
+    clips = np.zeros((2, 4, 64, 64, 3), np.uint8)
+    assert guide(clips, "close the drawer", [{}, {}]).shape == (2,)  # it loads and scores with the model
+    monkeypatch.undo()
+    result = CliRunner().invoke(
+        app, ["record-planner", "--out", str(tmp_path), "--guide", str(tmp_path / "none")]
+    )
+    assert result.exit_code != 0

@@ -523,14 +523,35 @@ def record_planner(
     look: Annotated[
         str, typer.Option(help="human: the same clips filmed in the human look (embodiment pairs).")
     ] = "robot",
+    guide: Annotated[
+        Path | None,
+        typer.Option(
+            help="A trained reward (checkpoint folder) that guides the search in place of the oracle "
+            "and noise: its own adversarial candidates, labelled by the simulator (lever 15)."
+        ),
+    ] = None,
 ) -> None:
     """Record robot clips from the planner's own search, labelled by the simulator (a data source)."""
     from adapt2reward.evaluation.protocols import get_preset
     from adapt2reward.planning.candidate_clips import record_planner_dataset
 
+    guides = None
+    if guide is not None:
+        import functools
+
+        from adapt2reward.evaluation.runner import checkpoint_identity, checkpoint_kind, load_method
+        from adapt2reward.planning.rewards import ModelReward
+
+        kind = checkpoint_kind(guide)
+        guides = [
+            ModelReward(
+                loader=functools.partial(load_method, kind, str(guide)),
+                identity=checkpoint_identity(kind, guide),
+            )
+        ]
     names = _split(tasks) or ()
     written = record_planner_dataset(
-        out, names, episodes, get_preset(preset).planner, per_episode, variant, seed, look=look
+        out, names, episodes, get_preset(preset).planner, per_episode, variant, seed, look=look, guides=guides
     )
     typer.echo(json.dumps({"out": str(out), "written": written}))
 

@@ -6,6 +6,9 @@ once guided by the oracle (its candidates drift towards success) and once by noi
 distinct candidate clip with MetaWorld's labels. `record_planner_dataset` writes such clips of the
 *training* tasks as a dataset (`behaviour` "planner", failures with `failure_source` "planner"), as DVD
 collected its robot data; episode by episode, so an interrupted run resumes.
+
+Given other guides (lever 15: a learned reward), the search drifts towards what that reward likes,
+right or wrong, and the simulator's labels mark where it is wrong: its own adversarial candidates.
 """
 
 from __future__ import annotations
@@ -62,17 +65,44 @@ class Candidates:
     labels: dict[str, np.ndarray]
 
 
-def record_candidates(
-    sim: Any, task: str, variant: str, seed: int, planner: PlannerConfig, look: str = "robot"
-) -> Candidates:
-    """Every distinct candidate of an oracle-guided and a noise-guided search from the episode `seed`.
+def default_guides() -> tuple[RewardFunction, ...]:
+    """Lever 1's guides: the oracle (its candidates drift towards success) and noise."""
+    return OracleReward(), RandomReward()
 
-    Neither guide reads the frames, so `look="human"` films the very same candidates in the human
-    stand-in's look (the hand in place of the arm): the robot's search seen as the human data shows it.
+
+def check_guides(guides: Sequence[RewardFunction], look: str) -> None:
+    """Refuse no guide, and a frame-reading guide with `look="human"`: it would search the human look's
+    frames, not film the robot's search in that look."""
+    if not guides:
+        raise ValueError("need at least one guide for the planner's search")
+    readers = [getattr(g, "identity", type(g).__name__) for g in guides if g.uses_frames]
+    if look != "robot" and readers:
+        raise ValueError(
+            f"guides that read frames ({', '.join(map(str, readers))}) cannot film the robot's search in "
+            f"the {look!r} look: they would search that look's frames instead; record the robot look"
+        )
+
+
+def record_candidates(
+    sim: Any,
+    task: str,
+    variant: str,
+    seed: int,
+    planner: PlannerConfig,
+    look: str = "robot",
+    guides: Sequence[RewardFunction] | None = None,
+) -> Candidates:
+    """Every distinct candidate of one search per guide from the episode `seed` (default: an
+    oracle-guided and a noise-guided search).
+
+    The default guides do not read the frames, so `look="human"` films the very same candidates in the
+    human stand-in's look (the hand in place of the arm): the robot's search seen as the human data shows it.
     """
+    guides = default_guides() if guides is None else tuple(guides)
+    check_guides(guides, look)
     instruction = get_task(task).instruction
     clips, infos = [], []
-    for guide in (OracleReward(), RandomReward()):
+    for guide in guides:
         recorder = RecordingReward(guide)
         sim.reset(seed, domain=look, variant=variant)
         run_episode(sim, recorder, instruction, planner, seed)
@@ -103,6 +133,7 @@ def record_planner_dataset(
     seed: int = 20_000,
     progress: bool = True,
     look: str = "robot",
+    guides: Sequence[RewardFunction] | None = None,
 ) -> int:
     """Write `per_episode` candidate clips of each of `episodes` episodes per task into the dataset `out`
     (episode seeds `seed`, `seed + 1`, ...: keep them apart from the protocols' and the validation
@@ -111,13 +142,17 @@ def record_planner_dataset(
     `look="human"` films the very same clips (same search, same selection) in the human look, each
     named `<robot clip id>~<variant>~human-look` with `extra.view_of` naming the robot clip: the
     embodiment pairs of `TrainConfig.embodiment_pair_weight` for the planner's own clips, which the
-    simulator cannot replay from a seed."""
+    simulator cannot replay from a seed. `guides` replace the oracle and noise (lever 15: a learned
+    reward, whose search finds its own errors); each record names them in `extra.guides`."""
     from adapt2reward.envs.appearance import check_domain
     from adapt2reward.envs.simulator import TaskEnv
 
     if episodes < 1 or per_episode < 2:
         raise ValueError(f"need episodes >= 1 and per_episode >= 2, got {episodes} and {per_episode}")
     check_domain(look, "look")
+    guides = default_guides() if guides is None else tuple(guides)
+    check_guides(guides, look)
+    guide_names = [str(getattr(g, "identity", type(g).__name__)) for g in guides]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     done = (
@@ -132,7 +167,7 @@ def record_planner_dataset(
         if episode in done:
             continue
         sim = TaskEnv(task, "robot", variant, episode_seed)
-        candidates = record_candidates(sim, task, variant, episode_seed, planner, look)
+        candidates = record_candidates(sim, task, variant, episode_seed, planner, look, guides)
         keep = keep_balanced(candidates, per_episode, np.random.default_rng(episode_seed))
         records = []
         for rank, i in enumerate(keep):
@@ -156,7 +191,11 @@ def record_planner_dataset(
                     height=int(candidates.clips.shape[2]),
                     width=int(candidates.clips.shape[3]),
                     behaviour="planner",
-                    extra={"episode": episode, "max_reward": float(candidates.labels["max_reward"][i])}
+                    extra={
+                        "episode": episode,
+                        "max_reward": float(candidates.labels["max_reward"][i]),
+                        "guides": guide_names,
+                    }
                     | ({} if look == "robot" else {VIEW_OF: robot_id, LOOK: look}),
                 )
             )
