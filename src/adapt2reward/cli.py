@@ -537,18 +537,9 @@ def record_planner(
 
     guides = None
     if guide is not None:
-        import functools
+        from adapt2reward.evaluation.runner import checkpoint_kind, planner_reward
 
-        from adapt2reward.evaluation.runner import checkpoint_identity, checkpoint_kind, load_method
-        from adapt2reward.planning.rewards import ModelReward
-
-        kind = checkpoint_kind(guide)
-        guides = [
-            ModelReward(
-                loader=functools.partial(load_method, kind, str(guide)),
-                identity=checkpoint_identity(kind, guide),
-            )
-        ]
+        guides = [planner_reward(checkpoint_kind(guide), guide)]
     names = _split(tasks) or ()
     written = record_planner_dataset(
         out, names, episodes, get_preset(preset).planner, per_episode, variant, seed, look=look, guides=guides

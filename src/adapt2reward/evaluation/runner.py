@@ -63,6 +63,17 @@ def checkpoint_identity(kind: str, path: str | Path) -> str:
     return f"{kind}:{folder}:{','.join(stamps)}"
 
 
+def planner_reward(kind: str, path: str | Path, device: str = "cpu", look: str = "robot") -> Any:
+    """The planner's `ModelReward` for a checkpoint: loaded lazily (in each worker), named by its weights."""
+    from adapt2reward.planning.rewards import ModelReward
+
+    return ModelReward(
+        loader=functools.partial(load_method, kind, str(path), device),
+        identity=checkpoint_identity(kind, path),
+        look=look,
+    )
+
+
 def run_evaluation(
     protocol: str,
     methods: Mapping[str, tuple[str, str | Path]],
@@ -127,16 +138,8 @@ def run_evaluation(
         return metrics
 
     from adapt2reward.evaluation.protocols import run_protocol
-    from adapt2reward.planning.rewards import ModelReward
 
-    rewards = {
-        name: ModelReward(
-            loader=functools.partial(load_method, kind, str(path), device),
-            identity=checkpoint_identity(kind, path),
-            look=look,
-        )
-        for name, (kind, path) in methods.items()
-    }
+    rewards = {name: planner_reward(kind, path, device, look) for name, (kind, path) in methods.items()}
     return run_protocol(
         protocol,
         rewards,

@@ -70,15 +70,20 @@ def default_guides() -> tuple[RewardFunction, ...]:
     return OracleReward(), RandomReward()
 
 
+def guide_name(guide: RewardFunction) -> str:
+    """What a guide computes, as records and errors name it."""
+    return str(getattr(guide, "identity", type(guide).__name__))
+
+
 def check_guides(guides: Sequence[RewardFunction], look: str) -> None:
     """Refuse no guide, and a frame-reading guide with `look="human"`: it would search the human look's
     frames, not film the robot's search in that look."""
     if not guides:
         raise ValueError("need at least one guide for the planner's search")
-    readers = [getattr(g, "identity", type(g).__name__) for g in guides if g.uses_frames]
+    readers = [guide_name(g) for g in guides if g.uses_frames]
     if look != "robot" and readers:
         raise ValueError(
-            f"guides that read frames ({', '.join(map(str, readers))}) cannot film the robot's search in "
+            f"guides that read frames ({', '.join(readers)}) cannot film the robot's search in "
             f"the {look!r} look: they would search that look's frames instead; record the robot look"
         )
 
@@ -152,7 +157,7 @@ def record_planner_dataset(
     check_domain(look, "look")
     guides = default_guides() if guides is None else tuple(guides)
     check_guides(guides, look)
-    guide_names = [str(getattr(g, "identity", type(g).__name__)) for g in guides]
+    guide_names = [guide_name(g) for g in guides]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     done = (
