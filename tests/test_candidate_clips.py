@@ -104,6 +104,7 @@ def test_cli_guide_is_the_checkpoints_reward(stage1, tmp_path, monkeypatch):
     assert guide(clips, "close the drawer", [{}, {}]).shape == (2,)  # it loads and scores with the model
     monkeypatch.undo()
     result = CliRunner().invoke(
-        app, ["record-planner", "--out", str(tmp_path), "--guide", str(tmp_path / "none")]
+        app, ["record-planner", "--out", str(tmp_path / "out"), "--guide", str(tmp_path / "none")]
     )
-    assert result.exit_code != 0
+    assert result.exit_code == 2 and "Invalid value for '--guide'" in result.output  # a usage error
+    assert not (tmp_path / "out").exists()  # refused before anything is written

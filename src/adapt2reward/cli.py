@@ -526,6 +526,8 @@ def record_planner(
     guide: Annotated[
         Path | None,
         typer.Option(
+            exists=True,
+            file_okay=False,
             help="A trained reward (checkpoint folder) that guides the search in place of the oracle "
             "and noise: its own adversarial candidates, labelled by the simulator (lever 15)."
         ),
