@@ -42,6 +42,8 @@ def test_ensemble_reward_is_the_mean_less_the_penalised_spread():
     assert len(EnsembleReward([a, _Fixed([0.0, 0.0, 0.0])]).scores(None, "x")) == 1
     matrix = EnsembleReward([a, b]).score_matrix(torch.zeros(3, 2, 4, 4, 3, dtype=torch.uint8), ["x", "y"])
     assert matrix.shape == (3, 2) and torch.equal(matrix[:, 0], matrix[:, 1])
+    a.image_size, b.image_size = 64, 96
+    assert EnsembleReward([a, b]).image_size == 96  # the planner must film what its sharpest member reads
 
 
 def test_ensemble_rejects_bad_settings(tmp_path):

@@ -103,6 +103,16 @@ def test_model_reward_adapter_and_lazy_loader():
         ModelReward()
 
 
+def test_model_reward_refuses_clips_smaller_than_the_model_reads():
+    """A 96-px reward planned with a 64-px preset would read upsampled frames: refused, naming both."""
+    model = _FakeModel()
+    model.image_size = 96
+    small, large = np.zeros((2, 3, 64, 64, 3), np.uint8), np.zeros((2, 3, 96, 96, 3), np.uint8)
+    with pytest.raises(ValueError, match="films 64x64 px clips but this reward reads 96 px.*validation-96px"):
+        ModelReward(model)(small, "x", [{}] * 2)
+    assert ModelReward(model)(large, "x", [{}] * 2).shape == (2,)
+
+
 class _FirstFrameMean:
     """Scores each clip by the mean of its first frame: what the planner showed it, in a number."""
 

@@ -134,6 +134,14 @@ class ModelReward:
     def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
         import torch
 
+        reads = getattr(self.model, "image_size", 0)
+        if clips.shape[1] and min(clips.shape[2:4]) < reads:
+            # Upsampled frames would hide the detail a larger input was trained to see.
+            raise ValueError(
+                f"the planner films {clips.shape[2]}x{clips.shape[3]} px clips but this reward reads "
+                f"{reads} px frames: plan with a preset whose planner size is at least {reads} "
+                f"(e.g. validation-{reads}px)"
+            )
         with torch.inference_mode():
             out = self.model.reward(clips, [instruction] * len(clips))
         return torch.as_tensor(out).detach().double().cpu().numpy().reshape(-1)

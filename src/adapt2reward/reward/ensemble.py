@@ -75,6 +75,11 @@ class EnsembleReward(LearnedReward):
             raise ValueError(f"penalty must be >= 0, got {penalty}")
         self.members, self.penalty = list(members), penalty
 
+    @property
+    def image_size(self) -> int:
+        """The largest frame size a member reads (the planner must film at least that)."""
+        return max(getattr(member, "image_size", 0) for member in self.members)
+
     @torch.no_grad()
     def scores(self, clips: Clips, instructions: str | Sequence[str]) -> tuple[torch.Tensor, ...]:
         """(reward,), or (reward, mean success probability) when every member has a success head."""
