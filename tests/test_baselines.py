@@ -65,7 +65,8 @@ def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
     assert torch.equal(rewards, model.reward(torch.from_numpy(clips), instructions))
     model.save(tmp_path / "copy")
     assert torch.equal(rewards, type(model).load(tmp_path / "copy").reward(clips, instructions))
-    assert not hasattr(model, "success_probability")
+    assert not hasattr(model, "success_probability") and len(model.scores(clips, instructions)) == 1
+    assert model.describe() == {"kind": kind, "num_frames": model.num_frames, "image_size": model.image_size}
 
 
 def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):
@@ -97,7 +98,7 @@ def test_zero_shot_is_the_stage1_model(stage1):
     assert torch.equal(
         model.reward(clips, "close the drawer"), RewardModel.load(stage1).reward(clips, "close the drawer")
     )
-    with pytest.raises(ValueError, match="unknown baseline 'vip'"):
+    with pytest.raises(ValueError, match="unknown reward kind 'vip'"):
         load_reward("vip", stage1)
 
 
@@ -137,8 +138,8 @@ def test_baseline_command_trains_on_the_human_tasks_given(data, stage1, tmp_path
 
 
 def test_eval_tells_baseline_checkpoints_from_adapt2reward_ones(trained, stage1):
+    from adapt2reward.baselines import checkpoint_kind
     from adapt2reward.cli import _methods
-    from adapt2reward.evaluation.runner import checkpoint_kind
 
     kind, out = trained
     assert checkpoint_kind(out) == kind and checkpoint_kind(stage1) == "adapt2reward"

@@ -16,6 +16,8 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from adapt2reward.reward.ensemble import EnsembleReward
+from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.reward.reward_model import RewardModel
 from adapt2reward.serving import Limits, create_app, encode_clip, serve
 from adapt2reward.serving.batcher import Batcher
@@ -286,6 +288,29 @@ def test_a_model_failure_answers_500_and_the_server_keeps_scoring(model, clips):
         ok = client.post("/score", json=dict(body, instructions="close the drawer"))
         assert ok.status_code == 200 and len(ok.json()["rewards"]) == 1
         assert client.get("/health").json()["status"] == "ok"
+
+
+class _NoSuccessHead(LearnedReward):
+    """A reward with no success head (as the baselines have none), around another model's reward."""
+
+    def __init__(self, model):
+        self.model, self.num_frames, self.image_size = model, model.num_frames, model.image_size
+
+    def reward(self, clips, instructions):
+        return self.model.reward(clips, instructions)
+
+
+def test_an_ensemble_serves_and_a_reward_without_a_success_head_answers_null(model, clips):
+    ensemble = EnsembleReward([model, _NoSuccessHead(model)])  # two equal members: the model's reward
+    body = {"clips": [encode_clip(c) for c in clips], "instructions": "close the drawer"}
+    with TestClient(create_app(ensemble)) as client:
+        out = client.post("/score", json=body).json()
+        health = client.get("/health").json()
+    assert torch.allclose(torch.tensor(out["rewards"]), model.reward(clips, "close the drawer"), atol=1e-5)
+    assert out["success_probabilities"] is None
+    described = health["model"]
+    assert described["kind"] == "ensemble" and described["image_size"] == model.image_size
+    assert [m["kind"] for m in described["members"]] == ["adapt2reward", "_NoSuccessHead"]
 
 
 def test_token_guards_scoring_and_a_public_bind_needs_one(model, clips, monkeypatch):

@@ -248,14 +248,11 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
 
 
 def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training(stage1, stage2, tmp_path):
+    from adapt2reward.baselines import checkpoint_kind, load_reward
     from adapt2reward.cli import _methods
+    from adapt2reward.data.clip_io import save_clip
     from adapt2reward.evaluation.leakage import LeakError, trained_clip_keys, trained_robot_clips
-    from adapt2reward.evaluation.runner import (
-        checkpoint_identity,
-        checkpoint_kind,
-        load_method,
-        run_evaluation,
-    )
+    from adapt2reward.evaluation.runner import checkpoint_identity, run_evaluation
 
     out, _ = stage2
     ensemble = tmp_path / "ensemble"
@@ -271,7 +268,7 @@ def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training
     clips = np.stack([render_clip("drawer-close", "robot", o, rng)[0] for o in ("success", "wrong_way")])
     members = torch.stack([RewardModel.load(p).reward(clips, "close the drawer") for p in (out, stage1)])
     expected = members.mean(0) - 0.5 * members.std(0, correction=0)
-    assert torch.allclose(load_method("ensemble", ensemble).reward(clips, "close the drawer"), expected)
+    assert torch.allclose(load_reward("ensemble", ensemble).reward(clips, "close the drawer"), expected)
     assert str(out.resolve()) in checkpoint_identity("ensemble", ensemble) and "penalty=0.5" in (
         checkpoint_identity("ensemble", ensemble)
     )
@@ -283,6 +280,13 @@ def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training
     protocol.write_text(json.dumps({"unseen_robot_tasks": True, "sweeps": {"targets": sweep}}))
     with pytest.raises(LeakError, match="'mixed'.*robot clips of \\['drawer-close'\\]"):
         run_evaluation(str(protocol), {"mixed": ("ensemble", ensemble)}, out, tmp_path / "p")
+    # `a2r score` reads any checkpoint folder, an ensemble included
+    clip = tmp_path / "clip.npz"
+    save_clip(clip, clips[0])
+    scored = CliRunner().invoke(app, ["score", str(clip), "close the drawer", "--checkpoint", str(ensemble)])
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["reward"] == pytest.approx(float(expected[0]), abs=1e-5)
+    assert 0.0 <= json.loads(scored.stdout)["success_probability"] <= 1.0
     one = CliRunner().invoke(app, ["ensemble", "--member", str(out), "--out", str(tmp_path / "one")])
     assert one.exit_code == 2 and "at least two" in one.output and not (tmp_path / "one").exists()
 

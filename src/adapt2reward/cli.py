@@ -529,7 +529,7 @@ def record_planner(
             exists=True,
             file_okay=False,
             help="A trained reward (checkpoint folder) that guides the search in place of the oracle "
-            "and noise: its own adversarial candidates, labelled by the simulator (lever 15)."
+            "and noise: its own adversarial candidates, labelled by the simulator (lever 15).",
         ),
     ] = None,
 ) -> None:
@@ -539,7 +539,8 @@ def record_planner(
 
     guides = None
     if guide is not None:
-        from adapt2reward.evaluation.runner import checkpoint_kind, planner_reward
+        from adapt2reward.baselines import checkpoint_kind
+        from adapt2reward.evaluation.runner import planner_reward
 
         guides = [planner_reward(checkpoint_kind(guide), guide)]
     names = _split(tasks) or ()
@@ -738,19 +739,28 @@ def baseline(
 def score(
     video: Annotated[Path, typer.Argument(help="Video file (mp4, webm, ...) or clip archive (.npz).")],
     instruction: Annotated[str, typer.Argument(help='Instruction, e.g. "close the drawer".')],
-    checkpoint: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    checkpoint: Annotated[
+        Path, typer.Option(help="Checkpoint folder: Adapt2Reward, an ensemble or a trained baseline.")
+    ],
     device: Device = "cpu",
 ) -> None:
-    """Print the reward and success probability of a video for an instruction, as one JSON object."""
+    """Print the reward and success probability of a video for an instruction, as one JSON object (the
+    probability is null for a reward without a success head)."""
+    from adapt2reward.baselines import checkpoint_kind, load_reward
     from adapt2reward.data.clip_io import read_clip_file
     from adapt2reward.models.device import resolve_device
-    from adapt2reward.reward.reward_model import RewardModel
 
     frames = read_clip_file(video)["frames"][None]  # a bad path fails before the model's seconds of loading
-    model = RewardModel.load(checkpoint, resolve_device(device))
-    reward = float(model.reward(frames, [instruction])[0])
-    probability = float(model.success_probability(frames, [instruction])[0])
-    typer.echo(json.dumps({"reward": reward, "success_probability": probability}))
+    model = load_reward(checkpoint_kind(checkpoint), checkpoint, resolve_device(device))
+    reward, *probability = model.scores(frames, [instruction])
+    typer.echo(
+        json.dumps(
+            {
+                "reward": float(reward[0]),
+                "success_probability": float(probability[0][0]) if probability else None,
+            }
+        )
+    )
 
 
 def _methods(
@@ -758,7 +768,7 @@ def _methods(
 ) -> dict[str, tuple[str, Path]]:
     """Method name -> (kind, checkpoint): the main checkpoint, `KIND=PATH` baselines, `NAME=PATH` models
     (an Adapt2Reward checkpoint, an ensemble or a trained baseline, told apart by the checkpoint's config)."""
-    from adapt2reward.evaluation.runner import checkpoint_kind
+    from adapt2reward.baselines import checkpoint_kind
 
     methods = {name: (checkpoint_kind(checkpoint), checkpoint)}
     for spec, is_baseline in [(b, True) for b in baselines or []] + [(e, False) for e in extra or []]:
@@ -945,7 +955,9 @@ def demo(
 
 @command()
 def serve(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint folder to serve.")],
+    checkpoint: Annotated[
+        Path, typer.Argument(help="Checkpoint folder to serve: Adapt2Reward, an ensemble or a baseline.")
+    ],
     host: Annotated[
         str, typer.Option(help="Address to bind; beyond loopback a token is required.")
     ] = "127.0.0.1",

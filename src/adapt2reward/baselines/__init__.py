@@ -17,7 +17,10 @@ from adapt2reward.baselines.concept2robot import Concept2RobotConfig, Concept2Ro
 from adapt2reward.baselines.config import BaselineConfig, RobotDataConfig
 from adapt2reward.baselines.dvd import DVDConfig, DVDReward, train_dvd
 from adapt2reward.baselines.liv import LIVConfig, LIVReward, train_liv
-from adapt2reward.baselines.reward import BaselineReward
+from adapt2reward.baselines.reward import KIND_KEY, BaselineReward
+from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
+from adapt2reward.reward.ensemble import EnsembleReward, is_ensemble, read_ensemble
+from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.reward.reward_model import RewardModel
 
 
@@ -40,12 +43,28 @@ BASELINES: dict[str, Baseline] = {
 }
 
 
-def load_reward(
-    kind: str, path: str | Path, device: str | torch.device = "cpu"
-) -> RewardModel | BaselineReward:
-    """The reward model of baseline `kind` from its checkpoint folder (`zero-shot`: a stage-1 checkpoint)."""
+def checkpoint_kind(path: str | Path) -> str:
+    """`adapt2reward`, `ensemble`, or the baseline kind a trained baseline's `config.json` records."""
+    if not (Path(path) / CONFIG_FILE).is_file():
+        return "adapt2reward"  # loading reports what is missing
+    if is_ensemble(path):
+        return "ensemble"
+    return read_config(path).get(KIND_KEY) or "adapt2reward"
+
+
+def load_reward(kind: str, path: str | Path, device: str | torch.device = "cpu") -> LearnedReward:
+    """The reward a checkpoint folder holds, as `kind`: one Adapt2Reward model (`adapt2reward`), an
+    ensemble of checkpoints (`ensemble`, `reward.ensemble`) or a baseline (`zero-shot`: a stage-1
+    checkpoint). `checkpoint_kind(path)` reads the kind from the folder."""
+    if kind == "adapt2reward":
+        return RewardModel.load(path, device)
+    if kind == "ensemble":
+        config = read_ensemble(path)
+        members = [load_reward(checkpoint_kind(m), m, device) for m in config.members]
+        return EnsembleReward(members, config.penalty)
     if kind not in BASELINES:
-        raise ValueError(f"unknown baseline {kind!r}; known baselines: {sorted(BASELINES)}")
+        known = ["adapt2reward", "ensemble", *sorted(BASELINES)]
+        raise ValueError(f"unknown reward kind {kind!r}; known: {known}")
     return BASELINES[kind].load(path, device)
 
 
@@ -61,6 +80,7 @@ __all__ = [
     "LIVConfig",
     "LIVReward",
     "RobotDataConfig",
+    "checkpoint_kind",
     "load_reward",
     "train_concept2robot",
     "train_dvd",

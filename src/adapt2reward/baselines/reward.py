@@ -77,6 +77,9 @@ class BaselineReward(nn.Module, LearnedReward):
         """Reward (B,) float32 of each uint8 clip (B, T, H, W, 3) for its instruction."""
         raise NotImplementedError
 
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "num_frames": self.num_frames, "image_size": self.image_size}
+
     # Inputs -------------------------------------------------------------------------------------------
     def video(self, clips: Clips) -> Tensor:
         """uint8 clips (B, T, H, W, 3) -> the backbone's video tensor (B, T', 3, S, S); bad input raises."""

@@ -64,7 +64,7 @@ class Scores:
 
 def method_kind(path: str | Path) -> str:
     """`zero-shot` for a stage-1 checkpoint, else what `a2r eval` reads from the checkpoint."""
-    from adapt2reward.evaluation.runner import checkpoint_kind
+    from adapt2reward.baselines import checkpoint_kind
     from adapt2reward.models.checkpoint import CheckpointError, read_config
 
     kind = checkpoint_kind(path)
@@ -346,9 +346,9 @@ def run_bench(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Score every method (name -> checkpoint folder) on the clip set; write bench.json, BENCH.md, PNGs."""
+    from adapt2reward.baselines import load_reward
     from adapt2reward.evaluation.bench_report import write_report
     from adapt2reward.evaluation.report import seed_groups
-    from adapt2reward.evaluation.runner import load_method
 
     if not methods:
         raise ValueError("no method to score: give --model NAME=PATH (repeatable)")
@@ -374,7 +374,7 @@ def run_bench(
         kind = method_kind(path)
         if progress:
             tqdm.write(f"scoring {name} ({kind}, {path})")
-        model = load_method("adapt2reward" if kind == "zero-shot" else kind, path, device)
+        model = load_reward("adapt2reward" if kind == "zero-shot" else kind, path, device)
         runs[name] = score_method(model, kind, context, progress)
         results[name] = {"kind": kind, "path": str(path), "metrics": method_metrics(runs[name], context)}
         if runs[name].probabilities is None:

@@ -9,42 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adapt2reward.baselines import checkpoint_kind, load_reward
 from adapt2reward.evaluation.report import OFFLINE_NAME
 from adapt2reward.paths import why_not
 
 OFFLINE = "offline"
 TARGET_CLIPS = "target-clips"
-
-
-def load_method(kind: str, path: str | Path, device: str = "cpu") -> Any:
-    """A reward model on `device`: an Adapt2Reward checkpoint (`adapt2reward`), an ensemble of checkpoints
-    (`ensemble`, `reward.ensemble`) or a baseline of `kind`."""
-    if kind == "adapt2reward":
-        from adapt2reward.reward.reward_model import RewardModel
-
-        return RewardModel.load(path, device)
-    if kind == "ensemble":
-        from adapt2reward.reward.ensemble import EnsembleReward, read_ensemble
-
-        config = read_ensemble(path)
-        members = [load_method(checkpoint_kind(m), m, device) for m in config.members]
-        return EnsembleReward(members, config.penalty)
-    from adapt2reward.baselines import load_reward
-
-    return load_reward(kind, path, device)
-
-
-def checkpoint_kind(path: str | Path) -> str:
-    """`adapt2reward`, `ensemble`, or the baseline kind a trained baseline's `config.json` records."""
-    from adapt2reward.baselines.reward import KIND_KEY
-    from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
-    from adapt2reward.reward.ensemble import is_ensemble
-
-    if not (Path(path) / CONFIG_FILE).is_file():
-        return "adapt2reward"  # loading reports what is missing
-    if is_ensemble(path):
-        return "ensemble"
-    return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
 def checkpoint_identity(kind: str, path: str | Path) -> str:
@@ -68,7 +38,7 @@ def planner_reward(kind: str, path: str | Path, device: str = "cpu", look: str =
     from adapt2reward.planning.rewards import ModelReward
 
     return ModelReward(
-        loader=functools.partial(load_method, kind, str(path), device),
+        loader=functools.partial(load_reward, kind, str(path), device),
         identity=checkpoint_identity(kind, path),
         look=look,
     )
@@ -132,7 +102,7 @@ def run_evaluation(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if protocol == OFFLINE:
-        models = {name: load_method(kind, path, device) for name, (kind, path) in methods.items()}
+        models = {name: load_reward(kind, path, device) for name, (kind, path) in methods.items()}
         metrics = compare_offline(models, checkpoint, progress)
         (out / OFFLINE_NAME).write_text(json.dumps(metrics, indent=2) + "\n")
         return metrics

@@ -241,8 +241,8 @@ def evaluate_target_clips(
     checkpoint), loaded one at a time) and write `OUT/target-clips.json`. Refuses, before any scoring, a
     method that trained on robot clips of a target task or on a clip with an evaluation clip's domain,
     task and seed."""
+    from adapt2reward.baselines import load_reward
     from adapt2reward.evaluation.leakage import check_unseen_seeds, check_unseen_tasks
-    from adapt2reward.evaluation.runner import load_method
 
     tasks = target_tasks(protocol)
     paths = {name: path for name, (_, path) in methods.items()}
@@ -251,7 +251,7 @@ def evaluate_target_clips(
     records = record_target_clips(cache, tasks, clips, progress=progress)
     check_unseen_seeds(paths, [(r.domain, r.task, r.seed) for r in records])
     loaders = {
-        name: functools.partial(load_method, kind, path, device) for name, (kind, path) in methods.items()
+        name: functools.partial(load_reward, kind, path, device) for name, (kind, path) in methods.items()
     }
     result = {
         "protocol": protocol,

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -79,6 +80,20 @@ class EnsembleReward(LearnedReward):
     def image_size(self) -> int:
         """The largest frame size a member reads (the planner must film at least that)."""
         return max(getattr(member, "image_size", 0) for member in self.members)
+
+    @property
+    def num_frames(self) -> int:
+        """The most frames a member reads (each member resamples clips to its own count)."""
+        return max(getattr(member, "num_frames", 0) for member in self.members)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "ensemble",
+            "penalty": self.penalty,
+            "num_frames": self.num_frames,
+            "image_size": self.image_size,
+            "members": [member.describe() for member in self.members],
+        }
 
     @torch.no_grad()
     def scores(self, clips: Clips, instructions: str | Sequence[str]) -> tuple[torch.Tensor, ...]:

@@ -8,7 +8,7 @@ reward must write; a class that subclasses `LearnedReward` inherits the rest, de
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -34,6 +34,10 @@ class LearnedReward(Protocol):
         return torch.stack(
             [torch.as_tensor(self.reward(clips, [text] * len(clips))) for text in instructions], dim=1
         )
+
+    def describe(self) -> dict[str, Any]:
+        """What the reward is and reads (kind, frames, frame size), as JSON values (the server's /health)."""
+        return {"kind": type(self).__name__}
 
     def dense_rewards(self, trajectory: Clips, instruction: str, min_frames: int = 1) -> torch.Tensor:
         """Reward (N,) of every prefix `trajectory[: t + 1]` of N frames (N, H, W, 3); each prefix is

@@ -67,7 +67,7 @@ class RewardModel:
         if ENSEMBLE_KEY in config:
             raise CheckpointError(
                 f"{ckpt_dir} is a reward ensemble (`a2r ensemble`), not one model: `a2r eval` and "
-                "`a2r bench` score it, or load it with adapt2reward.evaluation.runner.load_method"
+                "`a2r bench` score it, or load it with adapt2reward.baselines.load_reward"
             )
         if "model" not in config:
             raise CheckpointError(
@@ -148,7 +148,12 @@ class RewardModel:
         return self.scorer(video, check_instructions(instruction, n)).cpu()
 
     def describe(self) -> dict[str, Any]:
-        return {"num_frames": self.num_frames, "image_size": self.image_size, "tasks": self.model.task_names}
+        return {
+            "kind": "adapt2reward",
+            "num_frames": self.num_frames,
+            "image_size": self.image_size,
+            "tasks": self.model.task_names,
+        }
 
 
 def scoring_from_config(config: dict[str, Any], where: str) -> ScoringConfig | None:

@@ -77,7 +77,9 @@ class Batcher:
             await asyncio.to_thread(self._thread.join)
             self._thread = None
 
-    async def submit(self, video: torch.Tensor, instructions: list[str]) -> tuple[list[float], list[float]]:
+    async def submit(
+        self, video: torch.Tensor, instructions: list[str]
+    ) -> tuple[list[float], list[float] | None]:
         """Scores of one request's clips (at most `max_batch`); raises `asyncio.QueueFull` when full."""
         if len(video) > self.max_batch:
             raise ValueError(f"{len(video)} clips exceed max_batch={self.max_batch}")
@@ -131,8 +133,9 @@ class Batcher:
                 return
 
 
-def _deliver(jobs: list[_Job], outcome: tuple[list[float], list[float]] | BaseException) -> None:
-    """On the event loop: each request's share of the batch's scores, or the batch's error."""
+def _deliver(jobs: list[_Job], outcome: tuple[list[float], list[float] | None] | BaseException) -> None:
+    """On the event loop: each request's share of the batch's scores (probabilities None when the model
+    has no success head), or the batch's error."""
     start = 0
     for job in jobs:
         end = start + len(job.video)
@@ -140,5 +143,7 @@ def _deliver(jobs: list[_Job], outcome: tuple[list[float], list[float]] | BaseEx
             if isinstance(outcome, BaseException):
                 job.future.set_exception(outcome)
             else:
-                job.future.set_result((outcome[0][start:end], outcome[1][start:end]))
+                rewards, probabilities = outcome
+                share = None if probabilities is None else probabilities[start:end]
+                job.future.set_result((rewards[start:end], share))
         start = end

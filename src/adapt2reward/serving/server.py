@@ -1,12 +1,14 @@
-"""The reward server: a FastAPI app that scores clips with a `RewardModel`, and `serve` to run it.
+"""The reward server: a FastAPI app that scores clips with a reward model, and `serve` to run it.
 
-POST /score takes the JSON of `adapt2reward.serving.codec` and answers
-`{"rewards": [...], "success_probabilities": [...]}`, one value per clip. Concurrent requests are
-batched (`Batcher`). Refusals carry `{"detail": reason}`: 400 a body that does not parse as JSON (a
-number too long to convert or nesting too deep included), 401 missing or wrong token, 413 body, clip
-count, clip size or instruction length over the limits, 422 invalid content, 503 queue full, 500 model
-error. GET /health reports the model and the queue. A bearer token, when set, guards /score; binding to
-a non-loopback address without one is refused.
+Any checkpoint folder serves: one Adapt2Reward model, an ensemble (`a2r ensemble`) or a trained baseline.
+POST /score takes the JSON of `adapt2reward.serving.codec` and answers `{"rewards": [...],
+"success_probabilities": [...]}`, one value per clip (`success_probabilities` is null for a reward
+without a success head: a baseline, or an ensemble with such a member). Concurrent requests are batched
+(`Batcher`). Refusals carry `{"detail": reason}`: 400 a body that does not parse as JSON (a number too
+long to convert or nesting too deep included), 401 missing or wrong token, 413 body, clip count, clip
+size or instruction length over the limits, 422 invalid content, 503 queue full, 500 model error.
+GET /health reports the model and the queue. A bearer token, when set, guards /score; binding to a
+non-loopback address without one is refused.
 
 One process serves one model: uvicorn runs a single worker (more would each load the model and fight
 for the same cores). Small bodies (one or a few base64 clips, about a millisecond) are parsed on the
@@ -29,16 +31,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from adapt2reward.reward.reward_model import RewardModel
+from adapt2reward.baselines import checkpoint_kind, load_reward
+from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.serving.batcher import Batcher
 from adapt2reward.serving.codec import Limits, RequestError, parse_request
 
 TOKEN_ENV = "A2R_SERVE_TOKEN"
 
 
-def _score(model: RewardModel, video: torch.Tensor, texts: list[str]) -> tuple[list[float], list[float]]:
-    reward, probability = model.scores(video, texts)
-    return reward.tolist(), probability.tolist()
+def _score(
+    model: LearnedReward, video: torch.Tensor, texts: list[str]
+) -> tuple[list[float], list[float] | None]:
+    reward, *probability = model.scores(video, texts)
+    return torch.as_tensor(reward).tolist(), (probability[0].tolist() if probability else None)
 
 
 async def _read_body(request: Request, max_bytes: int) -> bytes:
@@ -69,7 +74,7 @@ def default_threads() -> int | None:
 
 
 def create_app(
-    reward_model: RewardModel,
+    reward_model: LearnedReward,
     token: str | None = None,
     max_batch: int = 32,
     max_queue: int = 64,
@@ -114,7 +119,7 @@ def create_app(
         }
 
     @app.post("/score")
-    async def score(request: Request) -> dict[str, list[float]]:
+    async def score(request: Request) -> dict[str, list[float] | None]:
         if token is not None:
             given = request.headers.get("authorization", "")
             if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
@@ -156,8 +161,9 @@ def serve(
     threads: int | None = None,
     device: str = "cpu",
 ) -> None:
-    """Load `checkpoint` (on `device`) and serve it until interrupted. The token falls back to
-    $A2R_SERVE_TOKEN; a host other than loopback needs one. `threads` defaults to `default_threads()`."""
+    """Load the reward `checkpoint` holds (on `device`) and serve it until interrupted. The token falls
+    back to $A2R_SERVE_TOKEN; a host other than loopback needs one. `threads` defaults to
+    `default_threads()`."""
     import uvicorn
 
     token = token or os.environ.get(TOKEN_ENV) or None
@@ -167,5 +173,6 @@ def serve(
             "or bind to 127.0.0.1"
         )
     threads = threads or default_threads()
-    app = create_app(RewardModel.load(checkpoint, device), token, max_batch, max_queue, threads=threads)
+    model = load_reward(checkpoint_kind(checkpoint), checkpoint, device)
+    app = create_app(model, token, max_batch, max_queue, threads=threads)
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
