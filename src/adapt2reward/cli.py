@@ -811,7 +811,8 @@ def evaluate(
     preset: Annotated[
         str,
         typer.Option(
-            help="quick, full, full-20 or validation (seeds 1000+: for choosing settings); presets.json."
+            help="quick, full, full-20 or validation (seeds 1000+: for choosing settings); full-20-96px and "
+            "validation-96px film at 96 px, for 96-px rewards; presets.json."
         ),
     ] = "quick",
     backend: Annotated[
