@@ -4,7 +4,8 @@ A planner of another frame size is another run, so the 96-px and 64-px episodes 
 the oracle, which reads no frames, must have planned the shared episodes alike in both (checked). Lever 12
 at 64 px (seeds 0, 3, 6) is read from ../planning-validation-adversarial, lever 1 + lever 7 at 64 px (seeds
 0, 1, 2) from ../planning-validation-env, the human-look eyes of lever 9 at 64 px (seeds 0, 1, 2) from
-../planning-validation-human-eyes. Writes paired.json and paired.png (success at the episode's end per task or
+../planning-validation-human-eyes; and lever 1 + lever 7 against DVD given the same 96-px clips, both in env/.
+Writes paired.json and paired.png (success at the episode's end per task or
 look, 64 px beside 96 px, mean over seeds) here.
 Run from the repository root: python results/generalization/planning-validation-96px/paired.py
 """
@@ -24,6 +25,7 @@ HERE = Path(__file__).parent
 TASK, ENV = "task-generalization.episodes.jsonl", "env/env-generalization.episodes.jsonl"
 LEVER12 = "planner-space data + change + human failures + both readings{} (robot+6 human)"
 LEVER7 = "+ planner-space data + change inputs{} (robot+6 human)"
+DVD = "dvd + planner-space robot data, 96 px (robot+6 human)"
 EYES = "planner-space data + change + human failures{}, human-look eyes (robot+6 human)"
 # (name, 96-px episodes, 96-px method, 64-px episodes, 64-px method)
 COMPARISONS = [
@@ -110,6 +112,12 @@ def main() -> None:
             "96 px against 64 px": paired_comparison(episodes, a, b),
             "at any step": paired_comparison(episodes, a, b, outcome="success"),
         }
+    env = read(HERE / ENV)  # the same-data baseline at 96 px, planned in the same run
+    a, b = runs(LEVER7.format(", 96 px")), runs(DVD)
+    out["lever 1 + lever 7 against DVD, both 96 px, four looks"] = {
+        "96 px, same data": paired_comparison(env, a, b),
+        "at any step": paired_comparison(env, a, b, outcome="success"),
+    }
     (HERE / "paired.json").write_text(json.dumps(out, indent=2) + "\n")
     plot(panels)
     print(json.dumps(out, indent=2))
