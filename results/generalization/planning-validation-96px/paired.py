@@ -6,7 +6,7 @@ at 64 px (seeds 0, 3, 6) is read from ../planning-validation-adversarial, lever 
 0, 1, 2) from ../planning-validation-env, the human-look eyes of lever 9 at 64 px (seeds 0, 1, 2) from
 ../planning-validation-human-eyes; and lever 1 + lever 7 against DVD given the same 96-px clips, both in env/.
 Writes paired.json and paired.png (success at the episode's end per task or
-look, 64 px beside 96 px, mean over seeds) here.
+look on the episodes both sizes planned, 64 px beside 96 px, mean over seeds) here.
 Run from the repository root: python results/generalization/planning-validation-96px/paired.py
 """
 
@@ -104,8 +104,10 @@ def main() -> None:
         a, b = runs(new_method), runs(old_method)
         episodes = [r for r in old if r["method"] in b] + [r for r in new if r["method"] in a]
         column = "task" if new_file.endswith(TASK) and "env/" not in new_file else "variant"
+        mine, theirs = [r for r in new if r["method"] in a], [r for r in old if r["method"] in b]
+        both = {(r["task"], r["variant"], r["seed"]) for r in theirs}
         panels.append(
-            (name, column, [r for r in old if r["method"] in b], [r for r in new if r["method"] in a])
+            (name, column, theirs, [r for r in mine if (r["task"], r["variant"], r["seed"]) in both])
         )
         out[name] = {
             "oracle_same_outcome": f"{sum(oracle[k] == again[k] for k in shared)} of {len(shared)}",

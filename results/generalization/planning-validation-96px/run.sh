@@ -3,13 +3,13 @@
 # train-taskgen-6-planner-change-hfail-96px.json + `a2r translate-look --both-readings`, seeds 0, 3, 6) with
 # every clip, the stage-1 data and the translator's pairs rendered at 96 px instead of 64 (commands:
 # ../COMMANDS.md), planned on the validation episodes with preset `validation-96px` (the `validation` search
-# filming its candidates at 96 px): the target tasks into this folder, the training tasks in four looks
-# (4 episodes per (task, look)) into env/, there beside lever 1 + lever 7 at 96 px and DVD given the same
-# 96-px clips (dvd-taskgen-6-planner-96px.json on stage1-96px), seeds 0-2 each. The 64-px runs planned the
-# same episode seeds in other folders (a planner of another size is another run): paired.py here pairs
-# them. PROTOCOLS="task" plans the target tasks only; "human-eyes" plans the diagnostic of
-# ../planning-validation-human-eyes with the untranslated 96-px weights (the target tasks' candidates
-# filmed in the human stand-in's look, `--look human`) into human-eyes/.
+# filming its candidates at 96 px): the target tasks into this folder, the training tasks in four looks (8
+# episodes per (task, look); the 64-px runs planned the first 4) into env/, there beside lever 1 + lever 7
+# at 96 px and DVD given the same 96-px clips (dvd-taskgen-6-planner-96px.json on stage1-96px), seeds 0-2
+# each. The 64-px runs planned the same episode seeds in other folders (a planner of another size is another
+# run): paired.py here pairs them. PROTOCOLS="task" plans the target tasks only; "human-eyes" plans the
+# diagnostic of ../planning-validation-human-eyes with the untranslated 96-px weights (the target tasks'
+# candidates filmed in the human stand-in's look, `--look human`) into human-eyes/.
 set -euo pipefail
 export OMP_NUM_THREADS=1
 OUT="${OUT:-results/generalization/planning-validation-96px}"
@@ -26,7 +26,7 @@ for protocol in ${PROTOCOLS:-task env human-eyes}; do
     continue
   fi
   plus=""; dir="$OUT"; episodes=()
-  [ "$protocol" = env ] && { plus="+ "; dir="$OUT/env"; episodes=(--episodes 4); }
+  [ "$protocol" = env ] && { plus="+ "; dir="$OUT/env"; episodes=(--episodes 8); }
   N="${plus}planner-space data + change + human failures + both readings, 96 px (robot+6 human)"
   more=()  # lever 1 + lever 7 and DVD at 96 px (seeds 0-2), four looks only
   [ "$protocol" = env ] && for s in 0 1 2; do
