@@ -27,41 +27,22 @@ LEVER12 = "planner-space data + change + human failures + both readings{} (robot
 LEVER7 = "+ planner-space data + change inputs{} (robot+6 human)"
 DVD = "dvd + planner-space robot data, 96 px (robot+6 human)"
 EYES = "planner-space data + change + human failures{}, human-look eyes (robot+6 human)"
-# (name, 96-px episodes, 96-px method, 64-px episodes, 64-px method)
+# (name, 96-px episodes, 64-px episodes, method name with "{}" where the 96-px run's name says ", 96 px")
 COMPARISONS = [
-    (
-        "lever 12, new tasks",
-        TASK,
-        LEVER12.format(", 96 px"),
-        "planning-validation-adversarial/" + TASK,
-        LEVER12,
-    ),
-    (
-        "lever 12, four looks",
-        ENV,
-        "+ " + LEVER12.format(", 96 px"),
-        "planning-validation-adversarial/" + ENV,
-        "+ " + LEVER12,
-    ),
+    ("lever 12, new tasks", TASK, "planning-validation-adversarial/" + TASK, LEVER12),
+    ("lever 12, four looks", ENV, "planning-validation-adversarial/" + ENV, "+ " + LEVER12),
     (
         "lever 9, human-look eyes (diagnostic), new tasks",
         "human-eyes/" + TASK,
-        EYES.format(", 96 px"),
         "planning-validation-human-eyes/" + TASK,
         EYES,
     ),
-    (
-        "lever 1 + lever 7, four looks",
-        ENV,
-        LEVER7.format(", 96 px"),
-        "planning-validation-env/" + ENV[4:],
-        LEVER7,
-    ),
+    ("lever 1 + lever 7, four looks", ENV, "planning-validation-env/" + ENV[4:], LEVER7),
 ]
 
 
 def runs(name: str) -> list[str]:
-    return [name.format(""), f"{name.format('')} [seed 1]", f"{name.format('')} [seed 2]"]
+    return [name, f"{name} [seed 1]", f"{name} [seed 2]"]
 
 
 def read(path: Path) -> list[dict]:
@@ -95,16 +76,17 @@ def plot(panels: list[tuple[str, str, list[dict], list[dict]]]) -> None:
 
 def main() -> None:
     out, panels = {}, []
-    for name, new_file, new_method, old_file, old_method in COMPARISONS:
+    for name, new_file, old_file, template in COMPARISONS:
+        new_method, old_method = template.format(", 96 px"), template.format("")
         new, old = read(HERE / new_file), read(HERE.parent / old_file)
         if not any(r["method"] == new_method for r in new):
             continue  # not planned yet
         oracle, again = oracle_outcomes(old), oracle_outcomes(new)
         shared = oracle.keys() & again.keys()
         a, b = runs(new_method), runs(old_method)
-        episodes = [r for r in old if r["method"] in b] + [r for r in new if r["method"] in a]
-        column = "task" if new_file.endswith(TASK) and "env/" not in new_file else "variant"
         mine, theirs = [r for r in new if r["method"] in a], [r for r in old if r["method"] in b]
+        episodes = theirs + mine
+        column = "task" if new_file.endswith(TASK) else "variant"
         both = {(r["task"], r["variant"], r["seed"]) for r in theirs}
         panels.append(
             (name, column, theirs, [r for r in mine if (r["task"], r["variant"], r["seed"]) in both])
