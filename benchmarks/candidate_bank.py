@@ -88,15 +88,15 @@ def mean_of_tasks(per_task: dict[str, float | None]) -> float | None:
 def load_spec(spec: str) -> tuple[str, Any]:
     """NAME=PATH[:relative] -> (name, reward model); a NAME starting with "zero-shot" scores a stage-1
     checkpoint as the zero-shot baseline, ":relative" an Adapt2Reward one with relative scoring."""
-    from adapt2reward.baselines import checkpoint_kind, load_reward
+    from adapt2reward.baselines import load_reward
     from adapt2reward.reward.reward_model import RewardModel
 
     name, target = spec.rsplit("=", 1)
     path, _, scoring = target.partition(":")
-    kind = "zero-shot" if name.startswith("zero-shot") else checkpoint_kind(path)
+    kind = "zero-shot" if name.startswith("zero-shot") else None  # else read from the folder
     if scoring == "relative":
         return name, RewardModel.load(path, scoring=reference_scoring(path))
-    return name, load_reward(kind, path)
+    return name, load_reward(path, kind=kind)
 
 
 def reference_scoring(path: str | Path) -> Any:

@@ -86,10 +86,10 @@ def execute(run: Run) -> dict:
     import torch
     from train_sac_learned_reward import train
 
-    from adapt2reward.baselines import checkpoint_kind, load_reward
+    from adapt2reward.baselines import load_reward
 
     torch.set_num_threads(1)
-    model = load_reward(checkpoint_kind(run.checkpoint), run.checkpoint) if run.checkpoint else None
+    model = load_reward(run.checkpoint) if run.checkpoint else None
     kind = "learned" if run.checkpoint else run.reward
     result = train(
         run.task, kind, run.steps, run.seed, model, run.frame_every, run.eval_episodes, variant=run.variant

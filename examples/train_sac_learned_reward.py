@@ -19,7 +19,7 @@ import gymnasium as gym
 import torch
 from stable_baselines3 import SAC
 
-from adapt2reward.baselines import checkpoint_kind, load_reward
+from adapt2reward.baselines import load_reward
 from adapt2reward.envs import LearnedRewardWrapper
 from adapt2reward.envs.gym_env import make_env
 from adapt2reward.envs.policy_success import policy_success
@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--frame-every", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    model = load_reward(checkpoint_kind(args.checkpoint), args.checkpoint)
+    model = load_reward(args.checkpoint)
     result = train(args.task, "learned", args.steps, args.seed, model, args.frame_every, variant=args.variant)
     print(json.dumps(result, indent=2))
 

@@ -55,7 +55,7 @@ def test_training_lowers_the_loss_and_logs_every_step(trained):
 
 def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
     kind, out = trained
-    model = load_reward(kind, out)
+    model = load_reward(out)  # the kind is read from the folder
     clips = np.concatenate([_clips("drawer-close", "success"), _clips("button-press", "wrong_way")])
     instructions = ["close the drawer"] * 3 + ["press the button now"] * 3  # the last not in the data
     rewards = model.reward(clips, instructions)
@@ -71,15 +71,15 @@ def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
 
 def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):
     kind, out = trained
-    model = load_reward(kind, out)
+    model = load_reward(out, kind=kind)
     assert_rejects_bad_clips(model)
     other = next(k for k in RANGES if k != kind)
     with pytest.raises(CheckpointError, match=f"not a {other!r} baseline"):
-        load_reward(other, out)
+        load_reward(out, kind=other)
     with pytest.raises(CheckpointError, match="no baseline"):
-        load_reward(kind, stage1)
+        load_reward(stage1, kind=kind)
     with pytest.raises(CheckpointError, match="does not fit this model"):
-        load_reward("zero-shot", out)
+        load_reward(out, kind="zero-shot")
 
 
 def test_instructions_map_to_tasks_exactly_or_by_nearest_text(stage1):
@@ -92,14 +92,14 @@ def test_instructions_map_to_tasks_exactly_or_by_nearest_text(stage1):
 
 
 def test_zero_shot_is_the_stage1_model(stage1):
-    model = load_reward("zero-shot", stage1)
+    model = load_reward(stage1, kind="zero-shot")
     assert isinstance(model, RewardModel) and BASELINES["zero-shot"].train is None
     clips = _clips("drawer-close", "success", n=2)
     assert torch.equal(
         model.reward(clips, "close the drawer"), RewardModel.load(stage1).reward(clips, "close the drawer")
     )
     with pytest.raises(ValueError, match="unknown reward kind 'vip'"):
-        load_reward("vip", stage1)
+        load_reward(stage1, kind="vip")
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_baseline_command_trains_on_the_human_tasks_given(data, stage1, tmp_path
         app, [*args, "--out", str(tmp_path / "c2r"), "--human-tasks", ",".join(tasks)]
     )
     assert result.exit_code == 0, result.output
-    assert load_reward("concept2robot", tmp_path / "c2r").classifier.out_features == 2
+    assert load_reward(tmp_path / "c2r").classifier.out_features == 2
     bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bad"), "--human-tasks", "window-open"])
     assert bad.exit_code == 2 and "no human-domain clips of tasks ['window-open']" in bad.output
 

@@ -268,7 +268,7 @@ def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training
     clips = np.stack([render_clip("drawer-close", "robot", o, rng)[0] for o in ("success", "wrong_way")])
     members = torch.stack([RewardModel.load(p).reward(clips, "close the drawer") for p in (out, stage1)])
     expected = members.mean(0) - 0.5 * members.std(0, correction=0)
-    assert torch.allclose(load_reward("ensemble", ensemble).reward(clips, "close the drawer"), expected)
+    assert torch.allclose(load_reward(ensemble).reward(clips, "close the drawer"), expected)
     assert str(out.resolve()) in checkpoint_identity("ensemble", ensemble) and "penalty=0.5" in (
         checkpoint_identity("ensemble", ensemble)
     )

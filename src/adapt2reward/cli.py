@@ -746,12 +746,12 @@ def score(
 ) -> None:
     """Print the reward and success probability of a video for an instruction, as one JSON object (the
     probability is null for a reward without a success head)."""
-    from adapt2reward.baselines import checkpoint_kind, load_reward
+    from adapt2reward.baselines import load_reward
     from adapt2reward.data.clip_io import read_clip_file
     from adapt2reward.models.device import resolve_device
 
     frames = read_clip_file(video)["frames"][None]  # a bad path fails before the model's seconds of loading
-    model = load_reward(checkpoint_kind(checkpoint), checkpoint, resolve_device(device))
+    model = load_reward(checkpoint, resolve_device(device))
     reward, *probability = model.scores(frames, [instruction])
     typer.echo(
         json.dumps(

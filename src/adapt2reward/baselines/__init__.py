@@ -52,16 +52,19 @@ def checkpoint_kind(path: str | Path) -> str:
     return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
-def load_reward(kind: str, path: str | Path, device: str | torch.device = "cpu") -> LearnedReward:
-    """The reward a checkpoint folder holds, as `kind`: one Adapt2Reward model (`adapt2reward`), an
-    ensemble of checkpoints (`ensemble`, `reward.ensemble`) or a baseline (`zero-shot`: a stage-1
-    checkpoint). `checkpoint_kind(path)` reads the kind from the folder."""
+def load_reward(
+    path: str | Path, device: str | torch.device = "cpu", *, kind: str | None = None
+) -> LearnedReward:
+    """The reward a checkpoint folder holds: one Adapt2Reward model, an ensemble of checkpoints
+    (`reward.ensemble`) or a trained baseline, as `checkpoint_kind(path)` reads it from the folder. `kind`
+    overrides that reading: `adapt2reward`, `ensemble` or a baseline kind (`zero-shot`: a stage-1
+    checkpoint)."""
+    kind = kind or checkpoint_kind(path)
     if kind == "adapt2reward":
         return RewardModel.load(path, device)
     if kind == "ensemble":
         config = read_ensemble(path)
-        members = [load_reward(checkpoint_kind(m), m, device) for m in config.members]
-        return EnsembleReward(members, config.penalty)
+        return EnsembleReward([load_reward(m, device) for m in config.members], config.penalty)
     if kind not in BASELINES:
         known = ["adapt2reward", "ensemble", *sorted(BASELINES)]
         raise ValueError(f"unknown reward kind {kind!r}; known: {known}")

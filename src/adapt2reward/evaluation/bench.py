@@ -374,7 +374,7 @@ def run_bench(
         kind = method_kind(path)
         if progress:
             tqdm.write(f"scoring {name} ({kind}, {path})")
-        model = load_reward("adapt2reward" if kind == "zero-shot" else kind, path, device)
+        model = load_reward(path, device, kind="adapt2reward" if kind == "zero-shot" else kind)
         runs[name] = score_method(model, kind, context, progress)
         results[name] = {"kind": kind, "path": str(path), "metrics": method_metrics(runs[name], context)}
         if runs[name].probabilities is None:

@@ -38,7 +38,7 @@ def planner_reward(kind: str, path: str | Path, device: str = "cpu", look: str =
     from adapt2reward.planning.rewards import ModelReward
 
     return ModelReward(
-        loader=functools.partial(load_reward, kind, str(path), device),
+        loader=functools.partial(load_reward, str(path), device, kind=kind),
         identity=checkpoint_identity(kind, path),
         look=look,
     )
@@ -102,7 +102,7 @@ def run_evaluation(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if protocol == OFFLINE:
-        models = {name: load_reward(kind, path, device) for name, (kind, path) in methods.items()}
+        models = {name: load_reward(path, device, kind=kind) for name, (kind, path) in methods.items()}
         metrics = compare_offline(models, checkpoint, progress)
         (out / OFFLINE_NAME).write_text(json.dumps(metrics, indent=2) + "\n")
         return metrics

@@ -251,7 +251,8 @@ def evaluate_target_clips(
     records = record_target_clips(cache, tasks, clips, progress=progress)
     check_unseen_seeds(paths, [(r.domain, r.task, r.seed) for r in records])
     loaders = {
-        name: functools.partial(load_reward, kind, path, device) for name, (kind, path) in methods.items()
+        name: functools.partial(load_reward, path, device, kind=kind)
+        for name, (kind, path) in methods.items()
     }
     result = {
         "protocol": protocol,

@@ -31,7 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from adapt2reward.baselines import checkpoint_kind, load_reward
+from adapt2reward.baselines import load_reward
 from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.serving.batcher import Batcher
 from adapt2reward.serving.codec import Limits, RequestError, parse_request
@@ -173,6 +173,6 @@ def serve(
             "or bind to 127.0.0.1"
         )
     threads = threads or default_threads()
-    model = load_reward(checkpoint_kind(checkpoint), checkpoint, device)
+    model = load_reward(checkpoint, device)
     app = create_app(model, token, max_batch, max_queue, threads=threads)
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
