@@ -28,6 +28,7 @@ from adapt2reward.planning import (
     cem,
     run_episode,
 )
+from adapt2reward.planning.candidate_clips import record_planner_dataset
 from adapt2reward.planning.rollout import run_plan
 
 
@@ -111,6 +112,22 @@ def test_model_reward_refuses_clips_smaller_than_the_model_reads():
     with pytest.raises(ValueError, match="films 64x64 px clips but this reward reads 96 px.*validation-96px"):
         ModelReward(model)(small, "x", [{}] * 2)
     assert ModelReward(model)(large, "x", [{}] * 2).shape == (2,)
+
+
+def _never_loaded():
+    raise AssertionError("the size check must not load the model")
+
+
+def test_a_reward_reading_larger_frames_is_refused_before_any_episode(tmp_path):
+    """The size a checkpoint's config records is checked against the preset's planner before any work."""
+    big = ModelReward(loader=_never_loaded, image_size=96)
+    assert get_preset("quick").planner.size == 64
+    with pytest.raises(ValueError, match="films 64x64 px clips but 'sharp' reads 96 px"):
+        run_protocol("env-generalization", {"sharp": big}, tmp_path / "out", preset="quick", progress=False)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="but the guide .* reads 96 px"):
+        record_planner_dataset(tmp_path / "clips", ["drawer-close"], 1, PlannerConfig(), guides=[big])
+    assert not (tmp_path / "clips").exists()
 
 
 class _FirstFrameMean:

@@ -18,7 +18,8 @@ from adapt2reward.baselines.config import BaselineConfig, RobotDataConfig
 from adapt2reward.baselines.dvd import DVDConfig, DVDReward, train_dvd
 from adapt2reward.baselines.liv import LIVConfig, LIVReward, train_liv
 from adapt2reward.baselines.reward import KIND_KEY, BaselineReward
-from adapt2reward.models.checkpoint import CONFIG_FILE, read_config
+from adapt2reward.models.checkpoint import CONFIG_FILE, CheckpointError, read_config
+from adapt2reward.models.config import ModelConfig
 from adapt2reward.reward.ensemble import EnsembleReward, is_ensemble, read_ensemble
 from adapt2reward.reward.protocol import LearnedReward
 from adapt2reward.reward.reward_model import RewardModel
@@ -52,6 +53,17 @@ def checkpoint_kind(path: str | Path) -> str:
     return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
+def checkpoint_image_size(path: str | Path) -> int:
+    """The frame size (px) the reward in a checkpoint folder reads, from its config.json alone (an
+    ensemble: its sharpest member's); 0 when the folder does not say (loading it reports why)."""
+    if checkpoint_kind(path) == "ensemble":
+        return max(checkpoint_image_size(m) for m in read_ensemble(path).members)
+    try:
+        return ModelConfig.from_dict(read_config(path)["model"]).backbone.image_size
+    except (CheckpointError, KeyError, TypeError, ValueError):
+        return 0
+
+
 def load_reward(
     path: str | Path, device: str | torch.device = "cpu", *, kind: str | None = None
 ) -> LearnedReward:
@@ -83,6 +95,7 @@ __all__ = [
     "LIVConfig",
     "LIVReward",
     "RobotDataConfig",
+    "checkpoint_image_size",
     "checkpoint_kind",
     "load_reward",
     "train_concept2robot",

@@ -38,7 +38,7 @@ from adapt2reward.envs.variants import get_variant
 from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
 from adapt2reward.json_config import ConfigError, check, from_dict, load_config, read_json
 from adapt2reward.planning.episode import PlannerConfig
-from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction
+from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction, check_frame_size
 from adapt2reward.planning.timing import PARTS
 from adapt2reward.tasks import get_task
 
@@ -269,6 +269,8 @@ def run_protocol(
     n = chosen.episodes if episodes is None else episodes
     if n < 1:
         raise ValueError(f"episodes must be >= 1, got {n}")
+    for name, fn in methods.items():
+        check_frame_size(fn, chosen.planner.size, repr(name))
     all_methods = with_reference_methods(methods)
     names = list(all_methods)
     out_dir = Path(out_dir)

@@ -99,6 +99,8 @@ class ModelReward:
     copy on first use and the model is never pickled. `identity` names the model (e.g. its checkpoint and
     weights' timestamp), so that an interrupted evaluation keeps its finished episodes. `look`: the domain
     its candidates are filmed in (see the module docstring); part of the identity unless "robot".
+    `image_size`: the frame size the model reads, when known without loading it, so that a planner filming
+    smaller clips is refused before any episode (`check_frame_size`).
     """
 
     uses_frames = True
@@ -109,6 +111,7 @@ class ModelReward:
         loader: Callable[[], LearnedReward] | None = None,
         identity: str | None = None,
         look: str = "robot",
+        image_size: int = 0,
     ) -> None:
         from adapt2reward.envs.appearance import check_domain
 
@@ -118,12 +121,18 @@ class ModelReward:
         if identity is not None and look != "robot":
             identity = f"{identity} (filmed in the {look} look)"
         self._model, self._loader, self.identity, self.look = model, loader, identity, look
+        self._image_size = image_size
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         if self._loader is not None:
             state["_model"] = None
         return state
+
+    @property
+    def image_size(self) -> int:
+        """The frame size (px) the model reads: as given (known without loading it), else the model's."""
+        return self._image_size or getattr(self.model, "image_size", 0)
 
     @property
     def model(self) -> LearnedReward:
@@ -134,14 +143,21 @@ class ModelReward:
     def __call__(self, clips: np.ndarray, instruction: str, infos: Sequence[dict[str, Any]]) -> np.ndarray:
         import torch
 
-        reads = getattr(self.model, "image_size", 0)
-        if clips.shape[1] and min(clips.shape[2:4]) < reads:
-            # Upsampled frames would hide the detail a larger input was trained to see.
-            raise ValueError(
-                f"the planner films {clips.shape[2]}x{clips.shape[3]} px clips but this reward reads "
-                f"{reads} px frames: plan with a preset whose planner size is at least {reads} "
-                f"(e.g. validation-{reads}px)"
-            )
+        if clips.shape[1]:
+            check_frame_size(self, min(clips.shape[2:4]))
         with torch.inference_mode():
             out = self.model.reward(clips, [instruction] * len(clips))
         return torch.as_tensor(out).detach().double().cpu().numpy().reshape(-1)
+
+
+def check_frame_size(fn: RewardFunction, size: int, name: str = "this reward") -> None:
+    """Refuse a reward (called `name` in the error) that reads larger frames than the planner's `size`-px
+    clips."""
+    reads = getattr(fn, "image_size", 0) if fn.uses_frames else 0
+    if size < reads:
+        # Upsampled frames would hide the detail a larger input was trained to see.
+        raise ValueError(
+            f"the planner films {size}x{size} px clips but {name} reads {reads} px frames: "
+            f"plan with a preset whose planner size is at least {reads} "
+            f"(e.g. validation-{reads}px)"
+        )
