@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from adapt2reward.evaluation.episodes import EpisodeRecord
-from adapt2reward.evaluation.paired import paired_comparison
+from adapt2reward.evaluation.paired import paired_across_runs, paired_comparison
 from adapt2reward.evaluation.protocols import ProtocolConfig, Sweep, summarize
 from adapt2reward.evaluation.report import build_report
 
@@ -158,6 +158,24 @@ def test_paired_comparison_of_training_runs_scores_each_episode_by_its_share_of_
     # an episode one of a method's runs did not plan is left out
     partial = [e for e in episodes if not (e["method"] == "b [seed 1]" and e["seed"] == 2)]
     assert paired_comparison(partial, ["a", "a [seed 1]"], ["b", "b [seed 1]"])["episodes"] == 2
+
+
+def test_two_runs_pair_over_their_shared_episodes_and_check_the_oracle_agrees():
+    def run(values: dict[str, list[int]]) -> list[dict]:
+        return [
+            {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
+            for m, outcomes in values.items()
+            for i, v in enumerate(outcomes)
+        ]
+
+    new = run({"oracle": [1, 1, 0, 1], "a 96": [1, 1, 0, 1]})
+    old = run({"oracle": [1, 1, 0], "a": [0, 1, 0]})  # the old run planned three of the four episodes
+    c = paired_across_runs(new, old, "a 96", "a")
+    assert c["oracle_same_outcome"] == "3 of 3" and (c["episodes"], c["wins"], c["losses"]) == (3, 1, 0)
+    moved = run({"oracle": [0, 1, 0], "a": [0, 1, 0]})
+    assert paired_across_runs(new, moved, "a 96", "a")["oracle_same_outcome"] == "2 of 3"
+    with pytest.raises(ValueError, match="planned in both runs"):
+        paired_across_runs(new, new, "a 96", "a 96")
 
 
 def test_report_without_results_fails_clearly(tmp_path):

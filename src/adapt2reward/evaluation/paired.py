@@ -59,3 +59,27 @@ def paired_comparison(
         "ci95": (float(d.mean() - half), float(d.mean() + half)),
         "p_value": float(binomtest(wins, wins + losses).pvalue) if wins + losses else 1.0,
     }
+
+
+def paired_across_runs(
+    new: Sequence[Mapping[str, Any]],
+    old: Sequence[Mapping[str, Any]],
+    a: str | Sequence[str],
+    b: str | Sequence[str],
+    outcome: str = "final_success",
+) -> dict[str, Any]:
+    """`paired_comparison` of method `a`, planned in one run (its `new` episodes), with `b`, planned in
+    another run of the same protocol and episode seeds: planners of two frame sizes, for example, cannot
+    share a run. The oracle plans in both runs and reads no frames, so it should solve each shared episode
+    alike; `oracle_same_outcome` says on how many of them it did (fewer: the episodes differ)."""
+    a, b = ([a] if isinstance(a, str) else list(a)), ([b] if isinstance(b, str) else list(b))
+    clash = sorted({*a} & {e["method"] for e in old} | {*b} & {e["method"] for e in new})
+    if clash:
+        raise ValueError(f"{clash} planned in both runs: name the two runs' methods apart")
+    oracle_new, oracle_old = _outcomes(new, ["oracle"], outcome), _outcomes(old, ["oracle"], outcome)
+    shared = oracle_new.keys() & oracle_old.keys()
+    same = sum(oracle_new[k] == oracle_old[k] for k in shared)
+    return {
+        "oracle_same_outcome": f"{same} of {len(shared)}",
+        **paired_comparison([*new, *old], a, b, outcome),
+    }
