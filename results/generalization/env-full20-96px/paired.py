@@ -38,14 +38,13 @@ def rate(episodes: list[dict], runs: list[str], look: str | None = None) -> tupl
     return float(np.mean(per_run)), float(np.std(per_run, ddof=1)) if len(per_run) > 1 else 0.0
 
 
-def plot(rows: dict[str, tuple[list[dict], list[str]]]) -> None:
+def plot(rates: dict[str, dict[str, tuple[float, float]]]) -> None:
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     x = np.arange(len(LOOKS) + 1)
-    width = 0.8 / len(rows)
-    for i, (label, (episodes, runs)) in enumerate(rows.items()):
-        stats = [rate(episodes, runs, look) for look in [*LOOKS, None]]
-        means, sds = (100 * np.array(v) for v in zip(*stats, strict=True))
-        ax.bar(x + (i - (len(rows) - 1) / 2) * width, means, width, yerr=sds, capsize=2, label=label)
+    width = 0.8 / len(rates)
+    for i, (label, by_look) in enumerate(rates.items()):
+        means, sds = (100 * np.array(v) for v in zip(*by_look.values(), strict=True))
+        ax.bar(x + (i - (len(rates) - 1) / 2) * width, means, width, yerr=sds, capsize=2, label=label)
     ax.set_xticks(x, [*LOOKS, "average"])
     ax.set_ylim(0, 100)
     ax.set_ylabel("success at the episode's end (%)")
@@ -60,12 +59,11 @@ def main() -> None:
     new, old = load_episodes(HERE, PROTOCOL), load_episodes(HERE.parent / "env-full20", PROTOCOL)
     groups = seed_groups(sorted({e["method"] for e in [*old, *new]}))
     sharp, sharp_dvd = groups[LEVER7 + SHARP], groups[DVD + SHARP]
-    comparisons = {
-        "lever 1 + lever 7, 96 against 64 px": (new, old, sharp, groups[LEVER7]),
-        "DVD with the same data, 96 against 64 px": (new, old, sharp_dvd, groups[DVD]),
-        "lever 1 + lever 7 at 96 px against the paper's method at 64 px": (new, old, sharp, groups[PAPER]),
+    comparisons = {  # (96-px method of this run, method of the 64-px run)
+        "lever 1 + lever 7, 96 against 64 px": (sharp, groups[LEVER7]),
+        "DVD with the same data, 96 against 64 px": (sharp_dvd, groups[DVD]),
+        "lever 1 + lever 7 at 96 px against the paper's method at 64 px": (sharp, groups[PAPER]),
     }
-    out: dict = {"success at the episode's end (mean, sd over seeds)": {}}
     rows = {
         f"{LEVER7} (64 px)": (old, groups[LEVER7]),
         f"{LEVER7}{SHARP}": (new, sharp),
@@ -73,23 +71,24 @@ def main() -> None:
         f"{DVD}{SHARP}": (new, sharp_dvd),
         "oracle (96 px run)": (new, ["oracle"]),
     }
-    for label, (episodes, runs) in rows.items():
-        out["success at the episode's end (mean, sd over seeds)"][label] = {
-            look or "average": rate(episodes, runs, look) for look in [*LOOKS, None]
-        }
-    for name, (a_run, b_run, a, b) in comparisons.items():
+    rates = {
+        label: {look or "average": rate(episodes, runs, look) for look in [*LOOKS, None]}
+        for label, (episodes, runs) in rows.items()
+    }
+    out: dict = {"success at the episode's end (mean, sd over seeds)": rates}
+    for name, (a, b) in comparisons.items():
         out[name] = {
-            "end of episode": paired_across_runs(a_run, b_run, a, b),
-            "at any step": paired_across_runs(a_run, b_run, a, b, outcome="success"),
+            "end of episode": paired_across_runs(new, old, a, b),
+            "at any step": paired_across_runs(new, old, a, b, outcome="success"),
         }
-    ours, theirs = rate(new, sharp)[0], rate(new, sharp_dvd)[0]
+    ours, theirs = rates[LEVER7 + SHARP]["average"][0], rates[DVD + SHARP]["average"][0]
     out["lever 1 + lever 7 against DVD, both 96 px (same run)"] = {
         "end of episode": paired_comparison(new, sharp, sharp_dvd),
         "at any step": paired_comparison(new, sharp, sharp_dvd, outcome="success"),
         "ratio of end-of-episode rates": ours / theirs if theirs else None,
     }
     (HERE / "paired.json").write_text(json.dumps(out, indent=2) + "\n")
-    plot({k: v for k, v in rows.items() if not k.startswith("oracle")})
+    plot({k: v for k, v in rates.items() if not k.startswith("oracle")})
     print(json.dumps(out, indent=2))
 
 
