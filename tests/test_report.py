@@ -122,14 +122,19 @@ def test_report_shows_training_seeds_as_mean_and_sd(tmp_path):
     assert "| a (mean ± sd, 2 seeds) | 0.70 ± 0.10 |" in text and "| a [seed 1] | 0.80 |" in text
 
 
-def test_paired_comparison_counts_episodes_one_method_solved():
-    outcomes = {"a": [1, 1, 1, 0, 1], "b": [0, 0, 1, 0]}  # b never ran seed 4: not paired
-    episodes = [
+def _episodes(outcomes: dict[str, list[int]]) -> list[dict]:
+    """One episode record per method and seed (drawer-close, training look) from its 0/1 outcomes."""
+    return [
         {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
-        | {"success": True}  # every episode succeeded at some step: judged that way, no difference
         for m, values in outcomes.items()
         for i, v in enumerate(values)
     ]
+
+
+def test_paired_comparison_counts_episodes_one_method_solved():
+    outcomes = {"a": [1, 1, 1, 0, 1], "b": [0, 0, 1, 0]}  # b never ran seed 4: not paired
+    # every episode succeeded at some step: judged that way, no difference
+    episodes = [e | {"success": True} for e in _episodes(outcomes)]
     assert paired_comparison(episodes, "a", "b", outcome="success")["difference"] == 0
     c = paired_comparison(episodes, "a", "b")  # success at the episode's end
     assert (c["episodes"], c["wins"], c["losses"], c["difference"]) == (4, 2, 0, 0.5)
@@ -146,11 +151,7 @@ def test_paired_comparison_of_training_runs_scores_each_episode_by_its_share_of_
         "b": [0, 0, 1],
         "b [seed 1]": [0, 1, 0],
     }
-    episodes = [
-        {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
-        for m, values in outcomes.items()
-        for i, v in enumerate(values)
-    ]
+    episodes = _episodes(outcomes)
     c = paired_comparison(episodes, ["a", "a [seed 1]"], ["b", "b [seed 1]"])
     # per episode a: 1, 0.5, 0 and b: 0, 0.5, 0.5 -> differences +1, 0, -0.5
     assert (c["episodes"], c["wins"], c["losses"]) == (3, 1, 1)
@@ -161,18 +162,11 @@ def test_paired_comparison_of_training_runs_scores_each_episode_by_its_share_of_
 
 
 def test_two_runs_pair_over_their_shared_episodes_and_check_the_oracle_agrees():
-    def run(values: dict[str, list[int]]) -> list[dict]:
-        return [
-            {"method": m, "task": "drawer-close", "variant": "train", "seed": i, "final_success": bool(v)}
-            for m, outcomes in values.items()
-            for i, v in enumerate(outcomes)
-        ]
-
-    new = run({"oracle": [1, 1, 0, 1], "a 96": [1, 1, 0, 1]})
-    old = run({"oracle": [1, 1, 0], "a": [0, 1, 0]})  # the old run planned three of the four episodes
+    new = _episodes({"oracle": [1, 1, 0, 1], "a 96": [1, 1, 0, 1]})
+    old = _episodes({"oracle": [1, 1, 0], "a": [0, 1, 0]})  # the old run planned three of the four episodes
     c = paired_across_runs(new, old, "a 96", "a")
     assert c["oracle_same_outcome"] == "3 of 3" and (c["episodes"], c["wins"], c["losses"]) == (3, 1, 0)
-    moved = run({"oracle": [0, 1, 0], "a": [0, 1, 0]})
+    moved = _episodes({"oracle": [0, 1, 0], "a": [0, 1, 0]})
     assert paired_across_runs(new, moved, "a 96", "a")["oracle_same_outcome"] == "2 of 3"
     with pytest.raises(ValueError, match="planned in both runs"):
         paired_across_runs(new, new, "a 96", "a 96")
