@@ -14,7 +14,7 @@ import adapt2reward.baselines as baselines
 from adapt2reward.baselines import Concept2RobotConfig, DVDConfig, LIVConfig
 from adapt2reward.cli import app
 from adapt2reward.data.generation_config import GenerationConfig
-from adapt2reward.evaluation.protocols import get_preset, get_protocol
+from adapt2reward.evaluation.protocols import get_preset, get_protocol, presets_filming_hint
 from adapt2reward.json_config import ConfigError
 from adapt2reward.losses.combined import PRESETS
 from adapt2reward.models import BackboneConfig, ModelConfig
@@ -239,6 +239,31 @@ def test_evaluation_presets_and_protocols_name_the_file_and_the_field(tmp_path):
     protocol.write_text(json.dumps({"description": "typo", "sweep": {}}))
     with pytest.raises(ConfigError, match=re.escape(f"{protocol}: ProtocolConfig: unknown key(s) ['sweep']")):
         get_protocol(protocol)
+
+
+def test_a_preset_gives_only_what_differs_from_its_base(tmp_path):
+    """`base` inherits a preset; planner keys merge one by one; a missing base or a cycle is named."""
+    presets = tmp_path / "presets.json"
+    planner = {"cem": {"samples": 8, "elites": 2, "iterations": 1}, "size": 64}
+    presets.write_text(
+        json.dumps(
+            {
+                "small": {"episodes": 3, "seed": 5, "planner": planner},
+                "sharp": {"base": "small", "episodes": 4, "planner": {"size": 96}},
+            }
+        )
+    )
+    sharp = get_preset("sharp", presets)
+    assert (sharp.episodes, sharp.seed, sharp.planner.size, sharp.planner.cem.samples) == (4, 5, 96, 8)
+    assert get_preset("small", presets).planner.size == 64
+    assert presets_filming_hint(96, presets) == "presets that do: sharp"
+    assert presets_filming_hint(128, presets).startswith("no preset does")
+    presets.write_text(json.dumps({"orphan": {"base": "nowhere"}}))
+    with pytest.raises(ValueError, match="preset 'orphan': its base 'nowhere' is not a preset"):
+        get_preset("orphan", presets)
+    presets.write_text(json.dumps({"a": {"base": "b"}, "b": {"base": "a"}}))
+    with pytest.raises(ValueError, match="preset 'b': its base 'a' makes a cycle"):
+        get_preset("a", presets)
 
 
 def test_switches_beyond_the_paper_are_checked():

@@ -2,9 +2,10 @@
 by `run_protocol`.
 
 A protocol holds one or more sweeps; a sweep is a table whose columns are variants (pooled over its
-tasks) or tasks (pooled over its variants). A preset (`configs/eval/presets.json`: quick, full) sets the
-episodes per (task, variant) and the planner. Every method plans the same episodes (same seeds, so the
-same object placements and looks), and `oracle` and `random` are always among the methods.
+tasks) or tasks (pooled over its variants). A preset (`configs/eval/presets.json`: quick, full, ...)
+sets the episodes per (task, variant) and the planner; one may name another as its `base` and give only
+what differs. Every method plans the same episodes (same seeds, so the same object placements and
+looks), and `oracle` and `random` are always among the methods.
 
 Output: `OUT/PROTOCOL.json` with, per method, sweep and column (plus `average`, the mean of the
 columns' rates): `success_rate` (MetaWorld's success flag raised during the episode),
@@ -114,15 +115,43 @@ def get_protocol(name: str | Path) -> ProtocolConfig:
     return load_config(ProtocolConfig, path, {"name": path.stem})
 
 
+def read_presets(presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> dict[str, dict[str, Any]]:
+    """Every preset of the file as plain values. A preset may name another as its `base` and give only
+    what differs: its keys replace the base's, key by key inside `planner` (e.g. only `planner.size`)."""
+    raw = read_json(presets_file, "evaluation presets")
+
+    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        entry = dict(raw[name])
+        base = entry.pop("base", None)
+        if base is None:
+            return entry
+        if base not in raw or base in seen:
+            why = "is not a preset" if base not in raw else "makes a cycle"
+            raise ValueError(f"{presets_file}: preset {name!r}: its base {base!r} {why}")
+        merged = resolve(base, (*seen, base))
+        planner = {**merged.get("planner", {}), **entry.pop("planner", {})}
+        return {**merged, **entry, "planner": planner}
+
+    return {name: resolve(name, (name,)) for name in raw}
+
+
 def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> Preset:
-    """A named preset (quick, full) from the presets file."""
-    presets = read_json(presets_file, "evaluation presets")
+    """A named preset (quick, full, ...) from the presets file."""
+    presets = read_presets(presets_file)
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(presets)}")
     try:
         return from_dict(Preset, {**presets[name], "name": name})
     except ConfigError as e:
         raise e.in_file(presets_file) from None
+
+
+def presets_filming_hint(size: int, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> str:
+    """Which presets film clips of at least `size` px, as the frame-size refusal's hint."""
+    fitting = [n for n in read_presets(presets_file) if get_preset(n, presets_file).planner.size >= size]
+    if fitting:
+        return f"presets that do: {', '.join(fitting)}"
+    return f"no preset does: add one to {presets_file} with a 'base' preset and planner.size {size}"
 
 
 def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, RewardFunction]:
@@ -270,7 +299,7 @@ def run_protocol(
     if n < 1:
         raise ValueError(f"episodes must be >= 1, got {n}")
     for name, fn in methods.items():
-        check_frame_size(fn, chosen.planner.size, repr(name))
+        check_frame_size(fn, chosen.planner.size, repr(name), hint=presets_filming_hint)
     all_methods = with_reference_methods(methods)
     names = list(all_methods)
     out_dir = Path(out_dir)

@@ -150,14 +150,21 @@ class ModelReward:
         return torch.as_tensor(out).detach().double().cpu().numpy().reshape(-1)
 
 
-def check_frame_size(fn: RewardFunction, size: int, name: str = "this reward") -> None:
+def frames_read(fn: RewardFunction) -> int:
+    """The frame size (px) a reward reads; 0 when it reads no frames or does not say."""
+    return getattr(fn, "image_size", 0) if fn.uses_frames else 0
+
+
+def check_frame_size(
+    fn: RewardFunction, size: int, name: str = "this reward", hint: Callable[[int], str] | None = None
+) -> None:
     """Refuse a reward (called `name` in the error) that reads larger frames than the planner's `size`-px
-    clips."""
-    reads = getattr(fn, "image_size", 0) if fn.uses_frames else 0
+    clips; `hint(px)` may say where planners of at least that size are (e.g. which presets)."""
+    reads = frames_read(fn)
     if size < reads:
         # Upsampled frames would hide the detail a larger input was trained to see.
+        where = f"; {hint(reads)}" if hint else ""
         raise ValueError(
             f"the planner films {size}x{size} px clips but {name} reads {reads} px frames: "
-            f"plan with a preset whose planner size is at least {reads} "
-            f"(e.g. validation-{reads}px)"
+            f"plan with a planner that films at least {reads} px{where}"
         )
