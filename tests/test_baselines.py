@@ -14,7 +14,7 @@ from adapt2reward.baselines import (
     Concept2RobotReward,
     DVDConfig,
     LIVConfig,
-    checkpoint_image_size,
+    checkpoint_clip_shape,
     load_reward,
 )
 from adapt2reward.models.checkpoint import CheckpointError
@@ -68,7 +68,9 @@ def test_rewards_are_in_range_and_survive_save_and_load(trained, tmp_path):
     assert torch.equal(rewards, type(model).load(tmp_path / "copy").reward(clips, instructions))
     assert not hasattr(model, "success_probability") and len(model.scores(clips, instructions)) == 1
     assert model.describe() == {"kind": kind, "num_frames": model.num_frames, "image_size": model.image_size}
-    assert checkpoint_image_size(out) == model.image_size > 0  # read without loading the weights
+    assert (
+        checkpoint_clip_shape(out) == (model.num_frames, model.image_size) > (0, 0)
+    )  # read without loading the weights
 
 
 def test_bad_input_and_wrong_checkpoints_are_rejected(trained, stage1):

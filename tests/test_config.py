@@ -256,8 +256,9 @@ def test_a_preset_gives_only_what_differs_from_its_base(tmp_path):
     sharp = get_preset("sharp", presets)
     assert (sharp.episodes, sharp.seed, sharp.planner.size, sharp.planner.cem.samples) == (4, 5, 96, 8)
     assert get_preset("small", presets).planner.size == 64
-    assert presets_filming_hint(96, presets) == "presets that do: sharp"
-    assert presets_filming_hint(128, presets).startswith("no preset does")
+    assert presets_filming_hint(8, 96, presets) == "presets that do: sharp"
+    assert presets_filming_hint(8, 128, presets).startswith("no preset does")
+    assert presets_filming_hint(16, 64, presets).startswith("no preset does")
     presets.write_text(json.dumps({"orphan": {"base": "nowhere"}}))
     with pytest.raises(ValueError, match="preset 'orphan': its base 'nowhere' is not a preset"):
         get_preset("orphan", presets)

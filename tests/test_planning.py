@@ -105,28 +105,45 @@ def test_model_reward_adapter_and_lazy_loader():
 
 
 def test_model_reward_refuses_clips_smaller_than_the_model_reads():
-    """A 96-px reward planned with a 64-px preset would read upsampled frames: refused, naming both."""
+    """A 96-px reward planned with 64-px clips would read upsampled frames: refused, naming both."""
     model = _FakeModel()
-    model.image_size = 96
+    model.num_frames, model.image_size = 3, 96
     small, large = np.zeros((2, 3, 64, 64, 3), np.uint8), np.zeros((2, 3, 96, 96, 3), np.uint8)
-    with pytest.raises(ValueError, match="films 64x64 px clips but this reward reads 96 px.*at least 96 px$"):
+    refused = "films clips of 3 frames of 64x64 px but this reward reads 3 frames of 96 px.*at least that$"
+    with pytest.raises(ValueError, match=refused):
         ModelReward(model)(small, "x", [{}] * 2)
     assert ModelReward(model)(large, "x", [{}] * 2).shape == (2,)
+    model.num_frames = 16  # a 16-frame reward given 3 frames would read repeated frames
+    with pytest.raises(
+        ValueError, match="films clips of 3 frames of 96x96 px but this reward reads 16 frames"
+    ):
+        ModelReward(model)(large, "x", [{}] * 2)
 
 
 def _never_loaded():
-    raise AssertionError("the size check must not load the model")
+    raise AssertionError("the shape check must not load the model")
 
 
-def test_a_reward_reading_larger_frames_is_refused_before_any_episode(tmp_path):
-    """The size a checkpoint's config records is checked against the preset's planner before any work."""
-    big = ModelReward(loader=_never_loaded, image_size=96)
-    assert get_preset("quick").planner.size == 64
-    refused = "films 64x64 px clips but 'sharp' reads 96 px.*presets that do: full-20-96px"
+@pytest.mark.parametrize(
+    ("shape", "refused"),
+    [
+        (
+            (8, 96),
+            "of 8 frames of 64x64 px but 'sharp' reads 8 frames of 96 px.*presets that do: full-20-96px",
+        ),
+        ((16, 64), "of 8 frames of 64x64 px but 'sharp' reads 16 frames of 64 px.*that do: full-20-16f"),
+        ((16, 96), "of 8 frames of 64x64 px but 'sharp' reads 16 frames of 96 px.*no preset does"),
+    ],
+)
+def test_a_reward_reading_more_than_the_planner_films_is_refused_before_any_episode(tmp_path, shape, refused):
+    """The clip shape a checkpoint's config records is checked against the preset's planner before any
+    work, and the error names the presets that film enough."""
+    big = ModelReward(loader=_never_loaded, clip_shape=shape)
+    assert (get_preset("quick").planner.num_frames, get_preset("quick").planner.size) == (8, 64)
     with pytest.raises(ValueError, match=refused):
         run_protocol("env-generalization", {"sharp": big}, tmp_path / "out", preset="quick", progress=False)
     assert not (tmp_path / "out").exists()
-    with pytest.raises(ValueError, match="but the guide .* reads 96 px"):
+    with pytest.raises(ValueError, match=f"but the guide .* reads {shape[0]} frames of {shape[1]} px"):
         record_planner_dataset(tmp_path / "clips", ["drawer-close"], 1, PlannerConfig(), guides=[big])
     assert not (tmp_path / "clips").exists()
 

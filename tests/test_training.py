@@ -248,7 +248,7 @@ def test_no_method_is_measured_on_clips_or_tasks_it_trained_on(data, stage2, tmp
 
 
 def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training(stage1, stage2, tmp_path):
-    from adapt2reward.baselines import checkpoint_image_size, checkpoint_kind, load_reward
+    from adapt2reward.baselines import checkpoint_clip_shape, checkpoint_kind, load_reward
     from adapt2reward.cli import _methods
     from adapt2reward.data.clip_io import save_clip
     from adapt2reward.evaluation.leakage import LeakError, trained_clip_keys, trained_robot_clips
@@ -269,7 +269,8 @@ def test_an_ensemble_folder_scores_as_its_members_and_answers_for_their_training
     members = torch.stack([RewardModel.load(p).reward(clips, "close the drawer") for p in (out, stage1)])
     expected = members.mean(0) - 0.5 * members.std(0, correction=0)
     assert torch.allclose(load_reward(ensemble).reward(clips, "close the drawer"), expected)
-    assert checkpoint_image_size(ensemble) == load_reward(ensemble).image_size > 0
+    loaded = load_reward(ensemble)
+    assert checkpoint_clip_shape(ensemble) == (loaded.num_frames, loaded.image_size) > (0, 0)
     assert str(out.resolve()) in checkpoint_identity("ensemble", ensemble) and "penalty=0.5" in (
         checkpoint_identity("ensemble", ensemble)
     )

@@ -811,8 +811,9 @@ def evaluate(
     preset: Annotated[
         str,
         typer.Option(
-            help="quick, full, full-20 or validation (seeds 1000+: for choosing settings); full-20-96px and "
-            "validation-96px film at 96 px, for 96-px rewards; presets.json."
+            help="quick, full, full-20 or validation (seeds 1000+: for choosing settings); the -96px and "
+            "-16f variants of the last two film 96-px frames or 16-frame clips, for rewards that read them; "
+            "presets.json."
         ),
     ] = "quick",
     backend: Annotated[

@@ -53,15 +53,17 @@ def checkpoint_kind(path: str | Path) -> str:
     return read_config(path).get(KIND_KEY) or "adapt2reward"
 
 
-def checkpoint_image_size(path: str | Path) -> int:
-    """The frame size (px) the reward in a checkpoint folder reads, from its config.json alone (an
-    ensemble: its sharpest member's); 0 when the folder does not say (loading it reports why)."""
+def checkpoint_clip_shape(path: str | Path) -> tuple[int, int]:
+    """(frames, px) of the clips the reward in a checkpoint folder reads, from its config.json alone (an
+    ensemble: the most of its members'); (0, 0) when the folder does not say (loading it reports why)."""
     if checkpoint_kind(path) == "ensemble":
-        return max(checkpoint_image_size(m) for m in read_ensemble(path).members)
+        shapes = [checkpoint_clip_shape(m) for m in read_ensemble(path).members]
+        return max(f for f, _ in shapes), max(px for _, px in shapes)
     try:
-        return ModelConfig.from_dict(read_config(path)["model"]).backbone.image_size
+        backbone = ModelConfig.from_dict(read_config(path)["model"]).backbone
     except (CheckpointError, KeyError, TypeError, ValueError):
-        return 0
+        return 0, 0
+    return backbone.num_frames, backbone.image_size
 
 
 def load_reward(
@@ -95,7 +97,7 @@ __all__ = [
     "LIVConfig",
     "LIVReward",
     "RobotDataConfig",
-    "checkpoint_image_size",
+    "checkpoint_clip_shape",
     "checkpoint_kind",
     "load_reward",
     "train_concept2robot",

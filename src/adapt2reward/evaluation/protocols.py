@@ -39,7 +39,7 @@ from adapt2reward.envs.variants import get_variant
 from adapt2reward.evaluation.episodes import EpisodeJob, EpisodeRecord, run_jobs
 from adapt2reward.json_config import ConfigError, check, from_dict, load_config, read_json
 from adapt2reward.planning.episode import PlannerConfig
-from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction, check_frame_size
+from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction, check_clip_shape
 from adapt2reward.planning.timing import PARTS
 from adapt2reward.tasks import get_task
 
@@ -146,12 +146,16 @@ def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) 
         raise e.in_file(presets_file) from None
 
 
-def presets_filming_hint(size: int, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> str:
-    """Which presets film clips of at least `size` px, as the frame-size refusal's hint."""
-    fitting = [n for n in read_presets(presets_file) if get_preset(n, presets_file).planner.size >= size]
+def presets_filming_hint(frames: int, size: int, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> str:
+    """Which presets film clips of at least `frames` frames of `size` px, as the clip-shape refusal's hint."""
+    planners = {n: get_preset(n, presets_file).planner for n in read_presets(presets_file)}
+    fitting = [n for n, p in planners.items() if p.num_frames >= frames and p.size >= size]
     if fitting:
         return f"presets that do: {', '.join(fitting)}"
-    return f"no preset does: add one to {presets_file} with a 'base' preset and planner.size {size}"
+    return (
+        f"no preset does: add one to {presets_file} with a 'base' preset and planner.num_frames {frames}, "
+        f"planner.size {size}"
+    )
 
 
 def with_reference_methods(methods: Mapping[str, RewardFunction]) -> dict[str, RewardFunction]:
@@ -299,7 +303,7 @@ def run_protocol(
     if n < 1:
         raise ValueError(f"episodes must be >= 1, got {n}")
     for name, fn in methods.items():
-        check_frame_size(fn, chosen.planner.size, repr(name), hint=presets_filming_hint)
+        check_clip_shape(fn, chosen.planner.num_frames, chosen.planner.size, repr(name), presets_filming_hint)
     all_methods = with_reference_methods(methods)
     names = list(all_methods)
     out_dir = Path(out_dir)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from adapt2reward.baselines import checkpoint_image_size, checkpoint_kind, load_reward
+from adapt2reward.baselines import checkpoint_clip_shape, checkpoint_kind, load_reward
 from adapt2reward.evaluation.report import OFFLINE_NAME
 from adapt2reward.paths import why_not
 
@@ -41,7 +41,7 @@ def planner_reward(kind: str, path: str | Path, device: str = "cpu", look: str =
         loader=functools.partial(load_reward, str(path), device, kind=kind),
         identity=checkpoint_identity(kind, path),
         look=look,
-        image_size=checkpoint_image_size(path),
+        clip_shape=checkpoint_clip_shape(path),
     )
 
 

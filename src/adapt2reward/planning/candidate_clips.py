@@ -26,7 +26,7 @@ from adapt2reward.data.clip_io import save_clip
 from adapt2reward.data.records import ClipRecord, append_records, iter_manifest
 from adapt2reward.data.second_view import LOOK, VIEW_OF, second_view_id
 from adapt2reward.planning.episode import PlannerConfig, run_episode
-from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction, check_frame_size
+from adapt2reward.planning.rewards import OracleReward, RandomReward, RewardFunction, check_clip_shape
 from adapt2reward.tasks import get_task
 
 LABELS = ("final_success", "success", "max_reward")
@@ -75,14 +75,14 @@ def guide_name(guide: RewardFunction) -> str:
     return str(getattr(guide, "identity", type(guide).__name__))
 
 
-def check_guides(guides: Sequence[RewardFunction], look: str, size: int) -> None:
-    """Refuse no guide, a guide that reads larger frames than the planner's `size`-px clips, and a
+def check_guides(guides: Sequence[RewardFunction], look: str, planner: PlannerConfig) -> None:
+    """Refuse no guide, a guide that reads more or larger frames than the planner films, and a
     frame-reading guide with `look="human"`: it would search the human look's frames, not film the robot's
     search in that look."""
     if not guides:
         raise ValueError("need at least one guide for the planner's search")
     for guide in guides:
-        check_frame_size(guide, size, f"the guide {guide_name(guide)}")
+        check_clip_shape(guide, planner.num_frames, planner.size, f"the guide {guide_name(guide)}")
     readers = [guide_name(g) for g in guides if g.uses_frames]
     if look != "robot" and readers:
         raise ValueError(
@@ -107,7 +107,7 @@ def record_candidates(
     human stand-in's look (the hand in place of the arm): the robot's search seen as the human data shows it.
     """
     guides = default_guides() if guides is None else tuple(guides)
-    check_guides(guides, look, planner.size)
+    check_guides(guides, look, planner)
     instruction = get_task(task).instruction
     clips, infos = [], []
     for guide in guides:
@@ -159,7 +159,7 @@ def record_planner_dataset(
         raise ValueError(f"need episodes >= 1 and per_episode >= 2, got {episodes} and {per_episode}")
     check_domain(look, "look")
     guides = default_guides() if guides is None else tuple(guides)
-    check_guides(guides, look, planner.size)
+    check_guides(guides, look, planner)
     guide_names = [guide_name(g) for g in guides]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

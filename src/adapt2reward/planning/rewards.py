@@ -99,8 +99,8 @@ class ModelReward:
     copy on first use and the model is never pickled. `identity` names the model (e.g. its checkpoint and
     weights' timestamp), so that an interrupted evaluation keeps its finished episodes. `look`: the domain
     its candidates are filmed in (see the module docstring); part of the identity unless "robot".
-    `image_size`: the frame size the model reads, when known without loading it, so that a planner filming
-    smaller clips is refused before any episode (`check_frame_size`).
+    `clip_shape`: the (frames, px) the model reads, when known without loading it, so that a planner filming
+    fewer or smaller frames is refused before any episode (`check_clip_shape`).
     """
 
     uses_frames = True
@@ -111,7 +111,7 @@ class ModelReward:
         loader: Callable[[], LearnedReward] | None = None,
         identity: str | None = None,
         look: str = "robot",
-        image_size: int = 0,
+        clip_shape: tuple[int, int] = (0, 0),
     ) -> None:
         from adapt2reward.envs.appearance import check_domain
 
@@ -121,7 +121,7 @@ class ModelReward:
         if identity is not None and look != "robot":
             identity = f"{identity} (filmed in the {look} look)"
         self._model, self._loader, self.identity, self.look = model, loader, identity, look
-        self._image_size = image_size
+        self._clip_shape = clip_shape
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -130,9 +130,14 @@ class ModelReward:
         return state
 
     @property
+    def num_frames(self) -> int:
+        """The frames per clip the model reads: as given (known without loading it), else the model's."""
+        return self._clip_shape[0] or getattr(self.model, "num_frames", 0)
+
+    @property
     def image_size(self) -> int:
         """The frame size (px) the model reads: as given (known without loading it), else the model's."""
-        return self._image_size or getattr(self.model, "image_size", 0)
+        return self._clip_shape[1] or getattr(self.model, "image_size", 0)
 
     @property
     def model(self) -> LearnedReward:
@@ -144,27 +149,34 @@ class ModelReward:
         import torch
 
         if clips.shape[1]:
-            check_frame_size(self, min(clips.shape[2:4]))
+            check_clip_shape(self, clips.shape[1], min(clips.shape[2:4]))
         with torch.inference_mode():
             out = self.model.reward(clips, [instruction] * len(clips))
         return torch.as_tensor(out).detach().double().cpu().numpy().reshape(-1)
 
 
-def frames_read(fn: RewardFunction) -> int:
-    """The frame size (px) a reward reads; 0 when it reads no frames or does not say."""
-    return getattr(fn, "image_size", 0) if fn.uses_frames else 0
+def clip_shape_read(fn: RewardFunction) -> tuple[int, int]:
+    """(frames, px) of the clips a reward reads; zeros when it reads no frames or does not say."""
+    if not fn.uses_frames:
+        return 0, 0
+    return getattr(fn, "num_frames", 0), getattr(fn, "image_size", 0)
 
 
-def check_frame_size(
-    fn: RewardFunction, size: int, name: str = "this reward", hint: Callable[[int], str] | None = None
+def check_clip_shape(
+    fn: RewardFunction,
+    frames: int,
+    size: int,
+    name: str = "this reward",
+    hint: Callable[[int, int], str] | None = None,
 ) -> None:
-    """Refuse a reward (called `name` in the error) that reads larger frames than the planner's `size`-px
-    clips; `hint(px)` may say where planners of at least that size are (e.g. which presets)."""
-    reads = frames_read(fn)
-    if size < reads:
-        # Upsampled frames would hide the detail a larger input was trained to see.
-        where = f"; {hint(reads)}" if hint else ""
+    """Refuse a reward (called `name` in the error) that reads more frames, or larger ones, than the
+    planner's clips of `frames` frames of `size` px; `hint(frames, px)` may say where planners filming at
+    least that are (e.g. which presets)."""
+    reads_frames, reads_px = clip_shape_read(fn)
+    if frames < reads_frames or size < reads_px:
+        # Repeated or upsampled frames would hide the detail a larger input was trained to see.
+        where = f"; {hint(reads_frames, reads_px)}" if hint else ""
         raise ValueError(
-            f"the planner films {size}x{size} px clips but {name} reads {reads} px frames: "
-            f"plan with a planner that films at least {reads} px{where}"
+            f"the planner films clips of {frames} frames of {size}x{size} px but {name} reads "
+            f"{reads_frames} frames of {reads_px} px: plan with a planner that films at least that{where}"
         )
