@@ -87,16 +87,21 @@ def mean_of_tasks(per_task: dict[str, float | None]) -> float | None:
 
 def load_spec(spec: str) -> tuple[str, Any]:
     """NAME=PATH[:relative] -> (name, reward model); a NAME starting with "zero-shot" scores a stage-1
-    checkpoint as the zero-shot baseline, ":relative" an Adapt2Reward one with relative scoring."""
+    checkpoint as the zero-shot baseline."""
+    name, target = spec.rsplit("=", 1)
+    return name, load_target(target, zero_shot=name.startswith("zero-shot"))
+
+
+def load_target(target: str, zero_shot: bool = False) -> Any:
+    """PATH[:relative] -> the reward model there; ":relative" reads an Adapt2Reward one with relative
+    scoring (lever 2), `zero_shot` a stage-1 checkpoint as the zero-shot baseline."""
     from adapt2reward.baselines import load_reward
     from adapt2reward.reward.reward_model import RewardModel
 
-    name, target = spec.rsplit("=", 1)
     path, _, scoring = target.partition(":")
-    kind = "zero-shot" if name.startswith("zero-shot") else None  # else read from the folder
     if scoring == "relative":
-        return name, RewardModel.load(path, scoring=reference_scoring(path))
-    return name, load_reward(path, kind=kind)
+        return RewardModel.load(path, scoring=reference_scoring(path))
+    return load_reward(path, kind="zero-shot" if zero_shot else None)  # else the kind the folder records
 
 
 def reference_scoring(path: str | Path) -> Any:

@@ -8,7 +8,8 @@ The settings (fixed before any run; `--setting NAME=TASK@LOOK` replaces them):
 Every reward trains the same SAC (`examples/train_sac_learned_reward.py`) for the same env-step budget:
 MetaWorld's `sparse` and `dense` rewards (state rewards: the look does not enter them, nor the policy,
 which sees the state, so one run per task serves every look of that task) and each `--model
-NAME=PATH`, whose PATH may hold `{seed}`: SAC seed s is trained with the reward model of training seed s.
+NAME=PATH`, whose PATH may hold `{seed}`: SAC seed s is trained with the reward model of training seed s;
+`PATH:relative` reads an Adapt2Reward checkpoint with relative scoring (lever 2, as `candidate_bank.py`).
 Success is MetaWorld's flag at the end of held-out episodes (seeds 10000+), the headline, and at any
 step; the deterministic policy.
 
@@ -84,12 +85,11 @@ def plan_runs(
 def execute(run: Run) -> dict:
     """Train and evaluate one run (in a worker process)."""
     import torch
+    from candidate_bank import load_target
     from train_sac_learned_reward import train
 
-    from adapt2reward.baselines import load_reward
-
     torch.set_num_threads(1)
-    model = load_reward(run.checkpoint) if run.checkpoint else None
+    model = load_target(run.checkpoint) if run.checkpoint else None
     kind = "learned" if run.checkpoint else run.reward
     result = train(
         run.task, kind, run.steps, run.seed, model, run.frame_every, run.eval_episodes, variant=run.variant
@@ -192,8 +192,9 @@ def main() -> None:
         raise SystemExit(f"--model must be NAME=PATH with NAME not one of {STATE_REWARDS}")
     for name, pattern in models.items():
         for seed in args.seeds:
-            if not Path(pattern.format(seed=seed)).is_dir():
-                raise SystemExit(f"--model {name}: no checkpoint folder {pattern.format(seed=seed)}")
+            folder = pattern.format(seed=seed).partition(":")[0]
+            if not Path(folder).is_dir():
+                raise SystemExit(f"--model {name}: no checkpoint folder {folder}")
     settings = [parse_setting(s) for s in (args.setting or DEFAULT_SETTINGS)]
 
     runs = plan_runs(settings, models, args)
