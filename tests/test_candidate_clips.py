@@ -100,7 +100,7 @@ def test_cli_guide_is_the_checkpoints_reward(stage1, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     (guide,) = calls["guides"]
     assert guide.uses_frames and str(stage1.resolve()) in guide.identity
-    clips = np.zeros((2, 4, 64, 64, 3), np.uint8)
+    clips = np.zeros((2, 8, 64, 64, 3), np.uint8)  # the clip shape the stage-1 model reads
     assert guide(clips, "close the drawer", [{}, {}]).shape == (2,)  # it loads and scores with the model
     monkeypatch.undo()
     result = CliRunner().invoke(
