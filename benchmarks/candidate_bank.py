@@ -92,13 +92,19 @@ def load_spec(spec: str) -> tuple[str, Any]:
     return name, load_target(target, zero_shot=name.startswith("zero-shot"))
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """PATH[:SCORING] -> (checkpoint folder, scoring or "")."""
+    path, _, scoring = target.partition(":")
+    return path, scoring
+
+
 def load_target(target: str, zero_shot: bool = False) -> Any:
     """PATH[:relative] -> the reward model there; ":relative" reads an Adapt2Reward one with relative
     scoring (lever 2), `zero_shot` a stage-1 checkpoint as the zero-shot baseline."""
     from adapt2reward.baselines import load_reward
     from adapt2reward.reward.reward_model import RewardModel
 
-    path, _, scoring = target.partition(":")
+    path, scoring = split_target(target)
     if scoring == "relative":
         return RewardModel.load(path, scoring=reference_scoring(path))
     return load_reward(path, kind="zero-shot" if zero_shot else None)  # else the kind the folder records

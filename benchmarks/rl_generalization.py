@@ -190,9 +190,11 @@ def main() -> None:
     models = dict(spec.split("=", 1) for spec in args.model)
     if any(name in STATE_REWARDS for name in models) or not all(models.values()):
         raise SystemExit(f"--model must be NAME=PATH with NAME not one of {STATE_REWARDS}")
+    from candidate_bank import split_target
+
     for name, pattern in models.items():
         for seed in args.seeds:
-            folder = pattern.format(seed=seed).partition(":")[0]
+            folder = split_target(pattern.format(seed=seed))[0]
             if not Path(folder).is_dir():
                 raise SystemExit(f"--model {name}: no checkpoint folder {folder}")
     settings = [parse_setting(s) for s in (args.setting or DEFAULT_SETTINGS)]

@@ -140,15 +140,19 @@ def get_preset(name: str, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) 
     presets = read_presets(presets_file)
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(presets)}")
+    return _preset(name, presets[name], presets_file)
+
+
+def _preset(name: str, values: dict[str, Any], presets_file: str | Path) -> Preset:
     try:
-        return from_dict(Preset, {**presets[name], "name": name})
+        return from_dict(Preset, {**values, "name": name})
     except ConfigError as e:
         raise e.in_file(presets_file) from None
 
 
 def presets_filming_hint(frames: int, size: int, presets_file: str | Path = CONFIG_DIR / PRESETS_FILE) -> str:
     """Which presets film clips of at least `frames` frames of `size` px, as the clip-shape refusal's hint."""
-    planners = {n: get_preset(n, presets_file).planner for n in read_presets(presets_file)}
+    planners = {n: _preset(n, v, presets_file).planner for n, v in read_presets(presets_file).items()}
     fitting = [n for n, p in planners.items() if p.num_frames >= frames and p.size >= size]
     if fitting:
         return f"presets that do: {', '.join(fitting)}"
