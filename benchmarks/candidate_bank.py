@@ -102,29 +102,14 @@ def load_target(target: str, zero_shot: bool = False) -> Any:
     """PATH[:relative] -> the reward model there; ":relative" reads an Adapt2Reward one with relative
     scoring (lever 2), `zero_shot` a stage-1 checkpoint as the zero-shot baseline."""
     from adapt2reward.baselines import load_reward
+    from adapt2reward.models.checkpoint import read_config
+    from adapt2reward.reward.rescoring import reference_scoring
     from adapt2reward.reward.reward_model import RewardModel
 
     path, scoring = split_target(target)
     if scoring == "relative":
-        return RewardModel.load(path, scoring=reference_scoring(path))
+        return RewardModel.load(path, scoring=reference_scoring(read_config(path), path))
     return load_reward(path, kind="zero-shot" if zero_shot else None)  # else the kind the folder records
-
-
-def reference_scoring(path: str | Path) -> Any:
-    """Relative scoring against every task the checkpoint trained on (robot or human) and their opposites."""
-    from adapt2reward.models.checkpoint import read_config
-    from adapt2reward.reward.scoring import ScoringConfig
-    from adapt2reward.tasks import TASK_NAMES, get_task
-
-    train = read_config(path)["train"]
-    tasks = list(dict.fromkeys([*train["tasks"], *(train.get("human_tasks") or TASK_NAMES)]))
-    tasks += [get_task(t).opposite for t in tasks if get_task(t).opposite]
-    tasks = list(dict.fromkeys(tasks))
-    return ScoringConfig(
-        "relative",
-        reference={t: get_task(t).instructions[0] for t in tasks},
-        phrasings={t: tuple(get_task(t).instructions) for t in tasks},
-    )
 
 
 def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:

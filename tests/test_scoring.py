@@ -80,3 +80,39 @@ def test_a_checkpoint_scores_as_its_config_says_and_the_caller_can_override(stag
     (ckpt / "config.json").write_text(json.dumps(config))
     with pytest.raises(Exception, match="invalid 'scoring' section"):
         RewardModel.load(ckpt)
+
+
+def test_rescore_writes_a_checkpoint_that_scores_relatively_and_refuses_what_it_cannot(stage1, tmp_path):
+    from adapt2reward.models.checkpoint import CheckpointError
+    from adapt2reward.reward.rescoring import reference_scoring, rescore_checkpoint
+
+    with pytest.raises(CheckpointError, match="not of stage 2"):
+        rescore_checkpoint(stage1, tmp_path / "no", "relative")  # stage 1 trained on no task list
+    ckpt = tmp_path / "stage2"
+    shutil.copytree(stage1, ckpt)
+    config = json.loads((ckpt / "config.json").read_text())
+    config["stage"] = "adapt"
+    config["train"] = {"tasks": ["drawer-close", "faucet-open"], "human_tasks": ["faucet-close"]}
+    (ckpt / "config.json").write_text(json.dumps(config))
+
+    out = rescore_checkpoint(ckpt, tmp_path / "relative", "relative")
+    reference = reference_scoring(config)
+    # the robot and human tasks and their opposites; faucet-open's opposite is faucet-close, already in
+    assert list(reference.reference) == ["drawer-close", "faucet-open", "faucet-close", "drawer-open"]
+    model = RewardModel.load(out)
+    assert model.scoring == reference
+    clips = np.random.default_rng(1).integers(0, 255, (2, 8, 64, 64, 3), dtype=np.uint8)
+    expected = RewardModel.load(ckpt, scoring=reference).reward(clips, "turn the faucet off")
+    assert torch.allclose(model.reward(clips, "turn the faucet off"), expected)
+    assert "scoring" not in json.loads((ckpt / "config.json").read_text())  # the source is untouched
+    back = RewardModel.load(rescore_checkpoint(out, tmp_path / "cosine", "cosine"))
+    assert torch.allclose(
+        back.reward(clips, "open the drawer"), RewardModel.load(ckpt).reward(clips, "open the drawer")
+    )
+
+    with pytest.raises(FileExistsError, match="not empty"):
+        rescore_checkpoint(ckpt, out, "relative")
+    with pytest.raises(ValueError, match="is the checkpoint itself"):
+        rescore_checkpoint(ckpt, ckpt, "relative")
+    with pytest.raises(ValueError, match=r"unknown scoring 'softmax'"):
+        rescore_checkpoint(ckpt, tmp_path / "x", "softmax")

@@ -691,6 +691,28 @@ def ensemble(
 
 
 @command()
+def rescore(
+    checkpoint: Annotated[
+        Path, typer.Option(help="Stage-2 checkpoint folder (`a2r train`, `a2r translate-look`).")
+    ],
+    out: Annotated[Path, typer.Option(help="New checkpoint folder to write (weights hard-linked).")],
+    scoring: Annotated[
+        str,
+        typer.Option(
+            help="relative (lever 2: the instruction against the checkpoint's training tasks' texts and "
+            "their opposites) or cosine (the paper's reward)."
+        ),
+    ] = "relative",
+) -> None:
+    """Write a copy of a checkpoint that records how its reward is read; planning, RL, the server and the
+    benchmarks then score it that way."""
+    from adapt2reward.reward.rescoring import rescore_checkpoint
+
+    folder = rescore_checkpoint(checkpoint, out, scoring)
+    typer.echo(json.dumps({"checkpoint": str(folder), "scoring": scoring}))
+
+
+@command()
 def baseline(
     kind: Annotated[str, typer.Argument(help="dvd, liv or concept2robot (zero-shot needs no training).")],
     config: Annotated[Path | None, typer.Option(help="The baseline's config JSON.")] = None,

@@ -41,8 +41,15 @@ def save_model(ckpt_dir: str | Path, model: torch.nn.Module, config: dict[str, A
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     replace_atomically(ckpt_dir / MODEL_FILE, lambda p: save_file(tensors, str(p)))
+    save_config(ckpt_dir, config)
+
+
+def save_config(ckpt_dir: str | Path, config: dict[str, Any]) -> None:
+    """Write `config.json` (with the format version) into an existing checkpoint folder."""
     payload = {"format_version": FORMAT_VERSION, **config}
-    replace_atomically(ckpt_dir / CONFIG_FILE, lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
+    replace_atomically(
+        Path(ckpt_dir) / CONFIG_FILE, lambda p: p.write_text(json.dumps(payload, indent=2) + "\n")
+    )
 
 
 def read_config(ckpt_dir: str | Path) -> dict[str, Any]:
