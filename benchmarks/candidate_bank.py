@@ -8,7 +8,8 @@ ROC AUC against success at the last step, per episode (the planner's view, avera
 with both labels) and pooled per task, and the per-episode Spearman correlation with the highest dense
 reward MetaWorld gave (a graded view that every episode has). `--look human` films the same candidates
 (neither guide reads frames) in the human stand-in's look: where the robot's look is what breaks;
-`twins` measures whether a model's video features pair each candidate with its twin in the other look.
+`twins` measures whether a model's video features pair each candidate with its twin in the other look;
+`instructions` which instructions rank a task's successful candidates first (its own, or its opposite).
 
     python benchmarks/candidate_bank.py build --out data/candidates --episodes 6
     python benchmarks/candidate_bank.py score --bank data/candidates --out results/x.json \\
@@ -157,6 +158,45 @@ def score(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
     return results
 
 
+def instructions(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
+    """Which instruction tells a task's successful candidates from the rest: the within-episode candidate
+    AUC of the cosine with every instruction of the checkpoint's reference set (its training tasks and
+    their opposites, `reward.rescoring`), and of the own instruction's cosine less the opposite's. A
+    reward that reads the direction of a motion ranks them by the own instruction only."""
+    import torch
+
+    from adapt2reward.models.checkpoint import read_config
+    from adapt2reward.reward.rescoring import reference_scoring
+    from adapt2reward.tasks import get_task
+
+    results: dict[str, Any] = {"bank": str(bank), "models": {}}
+    for spec in specs:
+        name, path = spec.rsplit("=", 1)
+        model = load_target(path)
+        reference = reference_scoring(read_config(path), path).reference
+        text = model.text_features(list(reference.values()))
+        per_task = {}
+        for file in sorted(bank.glob("*.npz")):
+            data = np.load(file)
+            final, episode, clips = data["final_success"].astype(int), data["episode"], data["clips"]
+            with torch.inference_mode():
+                video = torch.cat([model.video_features(clips[i : i + 64]) for i in range(0, len(clips), 64)])
+            cosine = dict(zip(reference, (video @ text.T).numpy().T, strict=True))
+            own, opposite = file.stem, get_task(file.stem).opposite
+            auc = {t: float(np.mean(episode_aucs(final, c, episode))) for t, c in cosine.items()}
+            contrast = float(np.mean(episode_aucs(final, cosine[own] - cosine[opposite], episode)))
+            per_task[own] = {"auc": auc, "own_less_opposite": contrast}
+            print(
+                f"{name} {own}: own {auc[own]:.2f}, opposite ({opposite}) {auc[opposite]:.2f}, own less "
+                f"opposite {contrast:.2f}",
+                flush=True,
+            )
+        results["models"][name] = {"spec": spec, "tasks": per_task}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
 def twins(bank: Path, twin: Path, specs: list[str], out: Path, per_task: int = 120) -> dict[str, Any]:
     """How often a candidate's video features find its own twin (the same candidate filmed in the other
     look, `build --look`) nearest among `per_task` candidates of its task (chance 1 / per_task)."""
@@ -284,6 +324,10 @@ def main() -> None:
     s.add_argument("--bank", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--model", action="append", required=True)
+    i = sub.add_parser("instructions")
+    i.add_argument("--bank", type=Path, required=True)
+    i.add_argument("--out", type=Path, required=True)
+    i.add_argument("--model", action="append", required=True, help="NAME=PATH of a stage-2 checkpoint")
     w = sub.add_parser("twins")
     w.add_argument("--bank", type=Path, required=True)
     w.add_argument("--twin", type=Path, required=True, help="the same candidates in the other look")
@@ -309,6 +353,8 @@ def main() -> None:
         score(args.bank, args.model, args.out)
     elif args.command == "compare":
         compare(args.robot, args.human, args.group, args.out, args.translated)
+    elif args.command == "instructions":
+        instructions(args.bank, args.model, args.out)
     elif args.command == "twins":
         twins(args.bank, args.twin, args.model, args.out)
     else:
