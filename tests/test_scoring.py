@@ -86,8 +86,10 @@ def test_rescore_writes_a_checkpoint_that_scores_relatively_and_refuses_what_it_
     from adapt2reward.models.checkpoint import CheckpointError
     from adapt2reward.reward.rescoring import reference_scoring, rescore_checkpoint
 
-    with pytest.raises(CheckpointError, match="not of stage 2"):
+    with pytest.raises(CheckpointError, match="not an Adapt2Reward stage-2 checkpoint"):
         rescore_checkpoint(stage1, tmp_path / "no", "relative")  # stage 1 trained on no task list
+    with pytest.raises(CheckpointError, match="not of stage 2"):
+        reference_scoring({"stage": "pretrain"})
     ckpt = tmp_path / "stage2"
     shutil.copytree(stage1, ckpt)
     config = json.loads((ckpt / "config.json").read_text())

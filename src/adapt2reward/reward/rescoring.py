@@ -47,9 +47,10 @@ def rescore_checkpoint(checkpoint: str | Path, out: str | Path, kind: str) -> Pa
     if kind not in SCORINGS:
         raise ValueError(f"unknown scoring {kind!r}; known: {list(SCORINGS)}")
     config = read_config(checkpoint)
-    if "model" not in config:
+    if config.get("stage") != "adapt" or "model" not in config:
         raise CheckpointError(
-            f"{checkpoint}/config.json has no 'model' section: not an adapt2reward checkpoint"
+            f"{checkpoint} is not an Adapt2Reward stage-2 checkpoint (`a2r train`, `a2r translate-look`): "
+            "only those record a scoring"
         )
     if out.resolve() == checkpoint.resolve():
         raise ValueError(f"--out {out} is the checkpoint itself: write the rescored copy to another folder")
