@@ -173,7 +173,8 @@ def instructions(bank: Path, specs: list[str], out: Path) -> dict[str, Any]:
     for spec in specs:
         name, path = spec.rsplit("=", 1)
         model = load_target(path)
-        reference = reference_scoring(read_config(path), path).reference
+        folder = split_target(path)[0]  # the reference set is the checkpoint's, however it is read
+        reference = reference_scoring(read_config(folder), folder).reference
         text = model.text_features(list(reference.values()))
         per_task = {}
         for file in sorted(bank.glob("*.npz")):
