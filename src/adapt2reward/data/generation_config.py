@@ -25,7 +25,7 @@ class GenerationConfig(JsonConfig):
     """
 
     robot_tasks: tuple[str, ...] = DEFAULT_ROBOT_TASKS
-    human_tasks: tuple[str, ...] | None = None  # None: every known task
+    human_tasks: tuple[str, ...] | None = None  # None: the default TASK_NAMES; extended tasks only by name
     domains: tuple[str, ...] = ("robot", "human")
     robot_clips_per_task: int = 560
     human_clips_per_task: int = 200

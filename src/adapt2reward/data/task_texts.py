@@ -8,15 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from adapt2reward.data.records import ClipRecord
-from adapt2reward.tasks import TASKS
+from adapt2reward.tasks import EXTENDED_TASKS
 
 
 def canonical_instructions(tasks: Sequence[str], records: Sequence[ClipRecord]) -> dict[str, str]:
     """Each task's canonical instruction: the registry's first phrasing, else the data's most common."""
     result = {}
     for task in tasks:
-        if task in TASKS:
-            result[task] = TASKS[task].instruction
+        if task in EXTENDED_TASKS:
+            result[task] = EXTENDED_TASKS[task].instruction
         else:
             counts = Counter(r.instruction for r in records if r.task == task)
             if not counts:
